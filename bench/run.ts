@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: timing and memory targets live here, not in tests.
+ *  - validate: the whole corpus offline in one process, after start-up (goal < 300 ms)
+ *  - cli start-up: `kaic --version` wall time (median of 7)
+ */
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { validatePaths } from '../src/submission/validate.js';
+
+const root = resolve(import.meta.dirname, '..');
+const corpus = process.env.KAIC_CORPUS ?? resolve(root, '..', 'shared', 'corpus');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rows: [string, string, string][] = [];
+
+// Warm-up run (module loading, JIT), then measured runs.
+const opts = { checklist: join(corpus, 'checklists'), offline: true };
+await validatePaths([join(corpus, 'submissions')], opts);
+const times: number[] = [];
+let files = 0;
+for (let i = 0; i < 5; i++) {
+  const t = performance.now();
+  files = (await validatePaths([join(corpus, 'submissions')], opts)).length;
+  times.push(performance.now() - t);
+}
+rows.push([`validate corpus offline (${files} files, median of 5)`, `${median(times).toFixed(1)} ms`, '< 300 ms']);
+
+const starts: number[] = [];
+for (let i = 0; i < 7; i++) {
+  const t = performance.now();
+  spawnSync(process.execPath, [join(root, 'bin', 'kaic.js'), '--version']);
+  starts.push(performance.now() - t);
+}
+rows.push(['cli start-up (`kaic --version`, median of 7)', `${median(starts).toFixed(0)} ms`, '']);
+const t = performance.now();
+spawnSync(process.execPath, [join(root, 'bin', 'kaic.js'), 'validate', join(corpus, 'submissions'), '--offline', '--checklist', join(corpus, 'checklists')]);
+rows.push(['cli: validate corpus offline, whole process', `${(performance.now() - t).toFixed(0)} ms`, '']);
+
+console.log('| benchmark | result | goal |\n|:--|--:|:--|');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -1,0 +1,40 @@
+import type { DiagnosticCode } from '../../source/codes.js';
+import { diagnostic, type Diagnostic, type Path } from '../../source/diagnostic.js';
+import { locate } from '../../source/yaml-file.js';
+import type { Checklist, ChecklistRequirement } from '../../spec/checklist.js';
+import type { Submission, SubmissionRequirement } from '../model.js';
+
+/** What every rule sees: the submission, the checklist it is judged against, and a reporter. */
+export interface RuleContext {
+  readonly sub: Submission;
+  readonly checklist: Checklist;
+  readonly version: string;
+  /** The submission's requirements matched to the checklist (first occurrence of each id). */
+  readonly matched: readonly { req: SubmissionRequirement; want: ChecklistRequirement }[];
+  report(code: DiagnosticCode, path: Path, message: string, opts?: { requirement?: string; key?: boolean }): void;
+}
+
+export type Rule = (ctx: RuleContext) => void;
+
+export function makeContext(sub: Submission, checklist: Checklist, version: string, sink: Diagnostic[]): RuleContext {
+  const wanted = new Map(checklist.categories.flatMap((c) => c.requirements).map((r) => [`${r.category}/${r.id}`, r]));
+  const seen = new Set<string>();
+  const matched: RuleContext['matched'][number][] = [];
+  for (const req of sub.requirements) {
+    const key = `${req.category}/${req.id}`;
+    const want = wanted.get(key);
+    if (want && !seen.has(key)) {
+      seen.add(key);
+      matched.push({ req, want });
+    }
+  }
+  return {
+    sub,
+    checklist,
+    version,
+    matched,
+    report(code, path, message, opts = {}) {
+      sink.push(diagnostic(code, { file: sub.file, ...locate(sub.src, path, { key: opts.key }) }, path, message, { requirement: opts.requirement }));
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export const KAIC_VERSION = '0.1.0';
