@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: what a vendor does with kaic, end to end, on the corpus shipped beside this checkout.
+# The demo: a local simulated GPU cluster (real control plane, kwok nodes), smoke-checked, then what
+# a vendor does with kaic on real submissions. The cluster keeps running afterwards (npm run cluster:down).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 corpus="${KAIC_CORPUS:-../shared/corpus}"
@@ -7,6 +8,11 @@ out="out/demo"
 mkdir -p "$out"
 kaic() { node bin/kaic.js "$@"; }
 checklists=(--checklist "$corpus/checklists")
+
+echo "== local cluster (Kubernetes built from source, kwok nodes with simulated GPUs)"
+node --import tsx scripts/cluster.ts up
+node --import tsx scripts/demo-smoke.ts | tee "$out/cluster-smoke.txt"
+echo
 echo "== the standard: what changed from v1.36 to v1.37"
 kaic spec diff v1.36 v1.37 "${checklists[@]}"
 echo
@@ -21,4 +27,4 @@ kaic report "$sub" --format html -o "$out/report.html" "${checklists[@]}"
 kaic report "$sub" --format md -o "$out/report.md" "${checklists[@]}"
 kaic checklist --version v1.37 --format html -o "$out/checklist-v1.37.html" "${checklists[@]}"
 echo
-echo "report: $(pwd)/$out/report.html (and report.md, checklist-v1.37.html)"
+echo "report: $(pwd)/$out/report.html (and report.md, checklist-v1.37.html, cluster-smoke.txt)"

@@ -28,5 +28,20 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// Integration tests share one local cluster. Start it here so a cluster that cannot start fails the
+// run loudly; stop it afterwards unless it was already running (or KAIC_KEEP_CLUSTER=1).
+const needsCluster = files.some((f) => f.includes('/integration/'));
+const clusterScript = (verb) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'cluster.ts'), verb], { cwd: root, stdio: verb === 'status' ? 'ignore' : 'inherit' });
+let startedCluster = false;
+if (needsCluster) {
+  const wasRunning = clusterScript('status').status === 0;
+  const upResult = clusterScript('up');
+  if (upResult.status !== 0) {
+    console.error('test: the local cluster did not start; integration tests cannot run (this fails the run)');
+    process.exit(1);
+  }
+  startedCluster = !wasRunning;
+}
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { cwd: root, stdio: 'inherit', env: { ...process.env, KAIC_TEST: '1' } });
+if (startedCluster && process.env.KAIC_KEEP_CLUSTER !== '1') clusterScript('down');
 process.exit(r.status ?? 1);

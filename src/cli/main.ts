@@ -77,6 +77,11 @@ function isCliError(e: unknown): e is Error & { code: string } {
 
 /** The process entry: runs `main`, maps errors to one-line messages and sets the exit code. */
 export async function entry(): Promise<void> {
+  // `kaic validate ... | head`: a closed pipe ends the output quietly, not with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   let code: number;
   try {
     code = await main(process.argv.slice(2));

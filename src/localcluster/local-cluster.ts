@@ -1,0 +1,272 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { deviceClass, nodes, resourceSlices, DEFAULT_TOPOLOGY, type Topology } from './topology.js';
+
+/**
+ * kaic's local cluster: real kube-apiserver, kube-controller-manager, kube-scheduler and etcd built
+ * from Go modules, started by kwokctl's binary runtime, with kwok simulating nodes and pods.
+ * State lives in `<repo>/.kaic/` (ignored by git); binaries in `~/.cache/kaic/bin/<component>-<version>/`.
+ */
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const CLUSTER_NAME = 'kaic';
+
+export class ClusterError extends Error {}
+
+export interface ClusterOptions {
+  /** Override the feature gates / runtime config (e.g. to start a sabotaged twin). */
+  readonly featureGates?: string;
+  readonly runtimeConfig?: string;
+  readonly name?: string;
+  readonly topology?: Topology;
+  readonly log?: (line: string) => void;
+}
+
+export function readVersions(file = join(REPO, 'cluster', 'versions.env')): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+const cacheDir = () => process.env.KAIC_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kaic');
+
+export function binaries(v = readVersions()) {
+  const bin = join(cacheDir(), 'bin');
+  const k8s = join(bin, `k8s-${v.KUBERNETES_VERSION}`);
+  return {
+    kubeApiserver: join(k8s, 'kube-apiserver'),
+    kubeControllerManager: join(k8s, 'kube-controller-manager'),
+    kubeScheduler: join(k8s, 'kube-scheduler'),
+    kubectl: join(k8s, 'kubectl'),
+    etcd: join(bin, `etcd-${v.ETCD_VERSION}`, 'etcd'),
+    kwok: join(bin, `kwok-${v.KWOK_VERSION}`, 'kwok'),
+    kwokctl: join(bin, `kwok-${v.KWOK_VERSION}`, 'kwokctl'),
+  };
+}
+
+export function paths(name = CLUSTER_NAME) {
+  const state = process.env.KAIC_STATE_DIR ?? join(REPO, '.kaic');
+  return {
+    state,
+    workdir: join(state, 'kwok'),
+    clusterDir: join(state, 'kwok', 'clusters', name),
+    logs: join(state, 'kwok', 'clusters', name, 'logs'),
+    kubeconfig: join(state, name === CLUSTER_NAME ? 'kubeconfig' : `kubeconfig-${name}`),
+  };
+}
+
+function kwokEnv(v: Record<string, string>) {
+  return { ...process.env, KWOK_WORKDIR: paths().workdir, KWOK_KUBE_VERSION: v.KUBERNETES_VERSION };
+}
+
+/** Builds missing components (a warm cache returns at once). */
+export function ensureBinaries(log: (s: string) => void = () => {}): ReturnType<typeof binaries> {
+  const b = binaries();
+  if (Object.values(b).every((f) => existsSync(f))) return b;
+  log('building cluster components (first run only; see ~/.cache/kaic/build-logs/)');
+  const r = spawnSync('bash', [join(REPO, 'scripts', 'build-components.sh'), 'all'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new ClusterError('building the cluster components failed (see the message above)');
+  return b;
+}
+
+export function kubectl(args: string[], opts: { input?: string; name?: string; timeoutMs?: number } = {}): string {
+  const r = spawnSync(binaries().kubectl, ['--kubeconfig', paths(opts.name).kubeconfig, ...args], { input: opts.input, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000 });
+  if (r.status !== 0) throw new ClusterError(`kubectl ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  return r.stdout;
+}
+
+/** True when the API server answers /readyz with the kubeconfig we wrote. */
+export function isHealthy(name = CLUSTER_NAME): boolean {
+  if (!existsSync(paths(name).kubeconfig) || !existsSync(binaries().kubectl)) return false;
+  try {
+    return kubectl(['get', '--raw', '/readyz'], { name, timeoutMs: 5_000 }).trim() === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+function kwokctl(args: string[], v: Record<string, string>, timeoutMs = 180_000) {
+  return spawnSync(binaries(v).kwokctl, args, { env: kwokEnv(v), encoding: 'utf8', timeout: timeoutMs });
+}
+
+/** A process that exited but was not reaped yet (a zombie) counts as gone. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** component name → pid, from kwokctl's pid files. */
+export function componentPids(name = CLUSTER_NAME): Map<string, number> {
+  const dir = join(paths(name).clusterDir, 'pids');
+  const out = new Map<string, number>();
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir)) {
+    const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
+    if (pid > 0) out.set(f.replace(/\.pid$/, ''), pid);
+  }
+  return out;
+}
+
+/** Which components died early, with the tail of each one's log. */
+function diagnoseStart(name: string): string {
+  const { logs } = paths(name);
+  const lines: string[] = [];
+  for (const [c, pid] of componentPids(name)) {
+    if (!isAlive(pid)) {
+      const logFile = join(logs, `${c}.log`);
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n    ') : '(no log)';
+      lines.push(`  ${c} exited early (log: ${logFile}):\n    ${tail}`);
+    }
+  }
+  return lines.length ? lines.join('\n') : `  see the component logs in ${logs}`;
+}
+
+export interface UpResult {
+  readonly kubeconfig: string;
+  readonly server: string;
+  readonly reused: boolean;
+  readonly seconds: number;
+  readonly nodes: number;
+  readonly gpuNodes: number;
+}
+
+/** Starts the cluster (idempotent: a healthy one is reused, a stale one is replaced). */
+export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => {});
+  const name = opts.name ?? CLUSTER_NAME;
+  const v = readVersions();
+  ensureBinaries(log);
+  const p = paths(name);
+  if (isHealthy(name)) {
+    applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log);
+    return summary(name, true, t0, opts.topology);
+  }
+  if (existsSync(p.clusterDir)) {
+    log(`replacing a stale cluster "${name}" from an earlier run`);
+    down(name);
+  }
+  mkdirSync(p.state, { recursive: true });
+  const b = binaries(v);
+
+  // kwokctl runs kubectl to wait for the API server: point it at ours, never a download.
+  const config = join(p.state, `kwokctl-${name}.yaml`);
+  writeFileSync(config, `apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  kubectlBinary: ${JSON.stringify(b.kubectl)}\n---\n${readFileSync(join(REPO, 'cluster', 'stages.yaml'), 'utf8')}`);
+  const args = [
+    '--config', config,
+    'create', 'cluster', '--name', name, '--runtime', 'binary',
+    '--kube-apiserver-binary', b.kubeApiserver,
+    '--kube-controller-manager-binary', b.kubeControllerManager,
+    '--kube-scheduler-binary', b.kubeScheduler,
+    '--etcd-binary', b.etcd,
+    '--kwok-controller-binary', b.kwok,
+    '--kubeconfig', p.kubeconfig,
+    '--kube-feature-gates', opts.featureGates ?? v.KUBE_FEATURE_GATES ?? '',
+    '--kube-runtime-config', opts.runtimeConfig ?? v.KUBE_RUNTIME_CONFIG ?? '',
+    '--wait', '90s',
+  ];
+  log(`starting Kubernetes ${v.KUBERNETES_VERSION} (kwokctl ${v.KWOK_VERSION}, binary runtime)`);
+  const r = await startWatched(args, v, name);
+  if (!r.ok || !isHealthy(name)) {
+    const why = diagnoseStart(name);
+    down(name);
+    throw new ClusterError(`the local cluster did not start:\n${why}${r.output ? `\n  kwokctl: ${r.output}` : ''}`);
+  }
+  applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log);
+  return summary(name, false, t0, opts.topology);
+}
+
+/**
+ * Runs `kwokctl create cluster`, watching the components as they start: one that exits ends the wait
+ * at once (kwokctl itself would wait minutes for an API server that is already dead).
+ */
+async function startWatched(args: string[], v: Record<string, string>, name: string, timeoutMs = 120_000): Promise<{ ok: boolean; output: string }> {
+  const child = spawn(binaries(v).kwokctl, args, { env: kwokEnv(v), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  const deadline = Date.now() + timeoutMs;
+  let code: number | null | undefined;
+  let ok = false;
+  while (Date.now() < deadline) {
+    code = await Promise.race([exited, new Promise<undefined>((res) => setTimeout(() => res(undefined), 500))]);
+    if (code !== undefined) {
+      ok = code === 0;
+      break;
+    }
+    const pids = componentPids(name);
+    if (pids.size > 0 && [...pids.values()].some((p) => !isAlive(p))) break;
+  }
+  if (code === undefined) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  const tail = output.trim().split('\n').filter((l) => /"level":"(ERROR|WARN)"/.test(l) || !l.startsWith('{')).slice(-2).join('\n  ');
+  return { ok, output: code === undefined && Date.now() >= deadline ? `no ready cluster after ${timeoutMs / 1000}s ${tail}` : tail };
+}
+
+function applyTopology(name: string, t: Topology, log: (s: string) => void) {
+  const ns = nodes(t);
+  const existing = new Set(kubectl(['get', 'nodes', '-o', 'name'], { name }).split('\n').filter(Boolean).map((s) => s.replace(/^node\//, '')));
+  const missing = ns.filter((n) => !existing.has((n.metadata as { name: string }).name));
+  if (missing.length) {
+    log(`creating ${missing.length} simulated nodes`);
+    kubectl(['create', '-f', '-'], { name, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: missing }) });
+  }
+  kubectl(['wait', '--for=condition=Ready', 'node', '-l', 'kaic.dev/local-cluster=true', '--timeout=60s'], { name, timeoutMs: 70_000 });
+  const uids = new Map<string, string>();
+  const list = JSON.parse(kubectl(['get', 'nodes', '-o', 'json'], { name })) as { items: { metadata: { name: string; uid: string } }[] };
+  for (const n of list.items) uids.set(n.metadata.name, n.metadata.uid);
+  const dra = [deviceClass(), ...resourceSlices(uids, t)];
+  kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-local-cluster', '-f', '-'], { name, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: dra }) });
+}
+
+function summary(name: string, reused: boolean, t0: number, t: Topology = DEFAULT_TOPOLOGY): UpResult {
+  const kc = readFileSync(paths(name).kubeconfig, 'utf8');
+  const server = /server:\s*(\S+)/.exec(kc)?.[1] ?? 'unknown';
+  return { kubeconfig: paths(name).kubeconfig, server, reused, seconds: (Date.now() - t0) / 1000, nodes: t.cpuNodes + t.gpuNodes, gpuNodes: t.gpuNodes };
+}
+
+/** Stops every component and removes all state; safe to call when nothing runs. */
+export function down(name = CLUSTER_NAME): { removed: boolean } {
+  const v = readVersions();
+  const p = paths(name);
+  if (!existsSync(p.clusterDir) && !existsSync(p.kubeconfig)) return { removed: false };
+  const pids = [...componentPids(name).values()];
+  if (existsSync(binaries(v).kwokctl)) kwokctl(['delete', 'cluster', '--name', name, '--kubeconfig', p.kubeconfig], v, 60_000);
+  // Whatever kwokctl did not stop (a crashed run, a half-started cluster) is stopped here, and
+  // down returns only once every component is gone.
+  for (const pid of pids) {
+    try {
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const until = Date.now() + 10_000;
+  while (pids.some(isAlive) && Date.now() < until) spawnSync('sleep', ['0.1']);
+  const left = pids.filter(isAlive);
+  if (left.length) throw new ClusterError(`could not stop processes ${left.join(', ')} of cluster "${name}"`);
+  rmSync(p.clusterDir, { recursive: true, force: true });
+  rmSync(p.kubeconfig, { force: true });
+  return { removed: true };
+}
+
+export function status(name = CLUSTER_NAME): { running: boolean; kubeconfig: string; detail: string } {
+  const p = paths(name);
+  if (!existsSync(p.clusterDir)) return { running: false, kubeconfig: p.kubeconfig, detail: 'no local cluster (npm run cluster:up)' };
+  if (!isHealthy(name)) return { running: false, kubeconfig: p.kubeconfig, detail: `stale: state in ${p.clusterDir} but the API server does not answer (npm run cluster:up replaces it)` };
+  const out = kubectl(['get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,GPU:.status.allocatable.nvidia\\.com/gpu'], { name });
+  return { running: true, kubeconfig: p.kubeconfig, detail: out.trim() };
+}
+
