@@ -26,7 +26,10 @@ export default tseslint.config(
     files: ['src/report/**/*.ts', 'src/analyze/matrix.ts', 'src/analyze/render-*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ['node:fs', 'node:fs/promises', 'node:child_process', 'node:process'] }],
-      'no-restricted-globals': ['error', 'process', 'Date'],
+      'no-restricted-globals': ['error', 'process'],
+      // Timestamps arrive as data; a renderer may format one but never reads the clock.
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now' }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'renderers are pure: pass the time in' }],
     },
   },
 );

@@ -23,7 +23,7 @@ function collect(dir) {
   });
 }
 const dirs = only.length ? only.map((d) => join(root, 'test', d)) : [join(root, 'test')];
-const files = dirs.flatMap(collect).sort();
+const files = dirs.flatMap((d) => (statSync(d).isDirectory() ? collect(d) : [d])).sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);

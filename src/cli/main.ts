@@ -1,6 +1,7 @@
 import { defineCommand, parseArgs, renderUsage, runCommand, type ArgsDef, type CommandDef } from 'citty';
 import { EXIT, UsageError } from './exit-codes.js';
 import { KAIC_VERSION } from '../version.js';
+import { interrupt } from './signals.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands differ in their args types
 type AnyCommand = CommandDef<any>;
@@ -12,6 +13,9 @@ const commands = {
   upgrade: () => import('./commands/upgrade.js').then((m) => m.default),
   checklist: () => import('./commands/checklist.js').then((m) => m.default),
   report: () => import('./commands/report.js').then((m) => m.default),
+  run: () => import('./commands/run.js').then((m) => m.default),
+  cleanup: () => import('./commands/cleanup.js').then((m) => m.default),
+  rbac: () => import('./commands/rbac.js').then((m) => m.default),
 } as const satisfies Record<string, () => Promise<AnyCommand>>;
 
 const root = defineCommand({
@@ -82,6 +86,19 @@ export async function entry(): Promise<void> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\nkaic: ${sig}: stopping and cleaning up (press Ctrl-C again to quit at once)\n`);
+      interrupt.abort(new Error(sig));
+    } else {
+      process.stderr.write('kaic: quitting without cleanup; remove leftovers with `kaic cleanup --all`\n');
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let code: number;
   try {
     code = await main(process.argv.slice(2));
@@ -98,5 +115,7 @@ export async function entry(): Promise<void> {
     }
   }
   process.exitCode = code;
+  // Nothing may keep a finished command alive (watches, sockets): exit with its code.
+  process.exit(code);
 }
 

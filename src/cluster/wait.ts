@@ -1,6 +1,5 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-// client-node 1.4 hands out node-fetch options (an https.Agent with the client certs), so requests go through node-fetch too.
-import fetch from 'node-fetch';
+import { rawList } from './api.js';
 
 export class WaitTimeout extends Error {
   constructor(readonly what: string, readonly ms: number, readonly lastSeen: string) {
@@ -90,31 +89,3 @@ export async function waitFor<T>(
   });
 }
 
-/** GET a collection path with the kubeconfig's credentials. */
-export async function rawList(kc: KubeConfig, path: string, query: Record<string, string> = {}): Promise<{ metadata: { resourceVersion: string }; items: KubernetesObject[] }> {
-  return (await rawRequest(kc, 'GET', `${path}${Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''}`)) as { metadata: { resourceVersion: string }; items: KubernetesObject[] };
-}
-
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly path: string, readonly body: string) {
-    super(`${status} from ${path}: ${body.slice(0, 300)}`);
-  }
-}
-
-/** A request through client-node's auth (certs, tokens, exec plugins); returns parsed JSON. */
-export async function rawRequest(kc: KubeConfig, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
-  const server = kc.getCurrentCluster()!.server.replace(/\/$/, '');
-  const opts: { method: string; headers: Record<string, string>; body?: string; agent?: unknown } = { method, headers: { accept: 'application/json' } };
-  if (body !== undefined) {
-    opts.body = JSON.stringify(body);
-    opts.headers['content-type'] = contentType;
-  }
-  await kc.applyToFetchOptions(opts as never).then((o: { agent?: unknown; headers?: unknown }) => {
-    opts.agent = o.agent;
-    opts.headers = { ...(o.headers as Record<string, string>), ...opts.headers };
-  });
-  const res = await fetch(`${server}${path}`, opts as never);
-  const text = await res.text();
-  if (res.status >= 400) throw new ApiError(res.status, path, text);
-  return text ? JSON.parse(text) : undefined;
-}

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deviceClass, nodes, resourceSlices, DEFAULT_TOPOLOGY, type Topology } from './topology.js';
@@ -20,6 +20,10 @@ export interface ClusterOptions {
   readonly runtimeConfig?: string;
   readonly name?: string;
   readonly topology?: Topology;
+  /** kwokctl `--extra-args component=key=value` (e.g. a scheduler with a gate switched off). */
+  readonly extraArgs?: readonly string[];
+  /** Publish the simulated DRA driver's DeviceClass and ResourceSlices (default true). */
+  readonly draDriver?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -79,11 +83,14 @@ export function kubectl(args: string[], opts: { input?: string; name?: string; t
   return r.stdout;
 }
 
-/** True when the API server answers /readyz with the kubeconfig we wrote. */
+/**
+ * True when the API server answers with the kubeconfig we wrote. /version, not /readyz: a twin with
+ * an API group switched off can report a post-start hook unready and still serve everything else.
+ */
 export function isHealthy(name = CLUSTER_NAME): boolean {
   if (!existsSync(paths(name).kubeconfig) || !existsSync(binaries().kubectl)) return false;
   try {
-    return kubectl(['get', '--raw', '/readyz'], { name, timeoutMs: 5_000 }).trim() === 'ok';
+    return /"gitVersion"/.test(kubectl(['get', '--raw', '/version'], { name, timeoutMs: 5_000 }));
   } catch {
     return false;
   }
@@ -148,7 +155,7 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
   ensureBinaries(log);
   const p = paths(name);
   if (isHealthy(name)) {
-    applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log);
+    applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log, opts.draDriver ?? true);
     return summary(name, true, t0, opts.topology);
   }
   if (existsSync(p.clusterDir)) {
@@ -173,15 +180,19 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
     '--kube-feature-gates', opts.featureGates ?? v.KUBE_FEATURE_GATES ?? '',
     '--kube-runtime-config', opts.runtimeConfig ?? v.KUBE_RUNTIME_CONFIG ?? '',
     '--wait', '90s',
+    ...(opts.extraArgs ?? []).flatMap((a) => ['--extra-args', a]),
   ];
   log(`starting Kubernetes ${v.KUBERNETES_VERSION} (kwokctl ${v.KWOK_VERSION}, binary runtime)`);
   const r = await startWatched(args, v, name);
   if (!r.ok || !isHealthy(name)) {
-    const why = diagnoseStart(name);
+    // Keep the component logs: the cluster's state is removed, its logs are what explain why.
+    const kept = join(p.state, 'failed-starts', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    if (existsSync(p.logs)) cpSync(p.logs, kept, { recursive: true });
+    const why = diagnoseStart(name).split(p.logs).join(kept);
     down(name);
     throw new ClusterError(`the local cluster did not start:\n${why}${r.output ? `\n  kwokctl: ${r.output}` : ''}`);
   }
-  applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log);
+  applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log, opts.draDriver ?? true);
   return summary(name, false, t0, opts.topology);
 }
 
@@ -215,7 +226,7 @@ async function startWatched(args: string[], v: Record<string, string>, name: str
   return { ok, output: code === undefined && Date.now() >= deadline ? `no ready cluster after ${timeoutMs / 1000}s ${tail}` : tail };
 }
 
-function applyTopology(name: string, t: Topology, log: (s: string) => void) {
+function applyTopology(name: string, t: Topology, log: (s: string) => void, dra: boolean) {
   const ns = nodes(t);
   const existing = new Set(kubectl(['get', 'nodes', '-o', 'name'], { name }).split('\n').filter(Boolean).map((s) => s.replace(/^node\//, '')));
   const missing = ns.filter((n) => !existing.has((n.metadata as { name: string }).name));
@@ -224,11 +235,12 @@ function applyTopology(name: string, t: Topology, log: (s: string) => void) {
     kubectl(['create', '-f', '-'], { name, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: missing }) });
   }
   kubectl(['wait', '--for=condition=Ready', 'node', '-l', 'kaic.dev/local-cluster=true', '--timeout=60s'], { name, timeoutMs: 70_000 });
+  if (!dra) return;
   const uids = new Map<string, string>();
   const list = JSON.parse(kubectl(['get', 'nodes', '-o', 'json'], { name })) as { items: { metadata: { name: string; uid: string } }[] };
   for (const n of list.items) uids.set(n.metadata.name, n.metadata.uid);
-  const dra = [deviceClass(), ...resourceSlices(uids, t)];
-  kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-local-cluster', '-f', '-'], { name, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: dra }) });
+  const draObjects = [deviceClass(), ...resourceSlices(uids, t)];
+  kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-local-cluster', '-f', '-'], { name, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: draObjects }) });
 }
 
 function summary(name: string, reused: boolean, t0: number, t: Topology = DEFAULT_TOPOLOGY): UpResult {

@@ -1,0 +1,5 @@
+/**
+ * The process-wide interrupt: cli/main.ts turns the first SIGINT/SIGTERM into this signal's abort
+ * (the engine then cleans up); a second one exits at once.
+ */
+export const interrupt = new AbortController();

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { loadKubeConfig } from '../../src/cluster/connect.js';
+import { findLabelled, refText } from '../../src/cluster/scope.js';
+import { down, up, type ClusterOptions } from '../../src/localcluster/local-cluster.js';
+import { loadChecklist, type Checklist } from '../../src/spec/checklist.js';
+import { CHECKLISTS, ROOT, tmp } from '../helpers.js';
+
+export async function checklist(v = 'v1.35'): Promise<Checklist> {
+  const c = await loadChecklist(v, { checklist: CHECKLISTS });
+  if (!c.ok) throw new Error('checklist');
+  return c.value;
+}
+
+/** A sabotaged twin of the local cluster, removed when the test ends. */
+export async function twinCluster(t: TestContext, name: string, opts: ClusterOptions): Promise<string> {
+  t.after(() => down(name));
+  const r = await up({ ...opts, name });
+  return r.kubeconfig;
+}
+
+export async function leftovers(kubeconfig: string, runId: string): Promise<string[]> {
+  return (await findLabelled(loadKubeConfig({ kubeconfig }), runId)).map(refText);
+}
+
+/** Full metadata, so the generated PRODUCT.yaml is judged on its answers, not on placeholders. */
+export function runConfigFile(extra = ''): string {
+  const f = join(tmp(), 'kaic.yaml');
+  writeFileSync(
+    f,
+    `metadata:
+  platformName: kaic local cluster
+  platformVersion: "0.1.0"
+  vendorName: kaic
+  websiteUrl: https://kaic.test/
+  documentationUrl: https://kaic.test/docs
+  productLogoUrl: https://kaic.test/logo.svg
+  description: Local control plane with simulated GPU nodes
+  contactEmailAddress: maintainers@kaic.test
+  k8sConformanceUrl: https://github.com/cncf/k8s-conformance/tree/master/v1.35/kaic
+settings:
+  gang.window: 8s
+${extra}`,
+  );
+  return f;
+}
+
+export interface Spawned {
+  code: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  kill: (sig: NodeJS.Signals) => void;
+}
+
+/** The built CLI as a child process (for signals and exit codes). */
+export function spawnKaic(args: string[]): Spawned {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist not built');
+  const p = spawn(process.execPath, [join(ROOT, 'bin', 'kaic.js'), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (err += d));
+  return { code: new Promise((res) => p.on('close', (c) => res(c))), stdout: () => out, stderr: () => err, kill: (s) => p.kill(s) };
+}
