@@ -2,6 +2,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 // client-node 1.4 hands out node-fetch options (an https.Agent carrying the client certificate), so
 // raw requests go through node-fetch too.
 import fetch from 'node-fetch';
+import { countRequest } from './metrics.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly method: string, readonly path: string, readonly reason: string) {
@@ -46,6 +47,7 @@ export function objectPath(kind: Kind, name: string, namespace?: string): string
 export async function rawRequest(kc: KubeConfig, method: string, path: string, body?: unknown, opts: { contentType?: string; signal?: AbortSignal } = {}): Promise<unknown> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  countRequest();
   const init: { method: string; headers: Record<string, string>; body?: string; agent?: unknown; signal?: AbortSignal } = { method, headers: { accept: 'application/json' } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);

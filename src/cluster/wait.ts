@@ -1,5 +1,6 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { rawList } from './api.js';
+import { countRequest } from './metrics.js';
 
 export class WaitTimeout extends Error {
   constructor(readonly what: string, readonly ms: number, readonly lastSeen: string) {
@@ -49,8 +50,9 @@ export async function waitFor<T>(
     const timer = setTimeout(() => finish(() => reject(new WaitTimeout(what, opts.timeoutMs, describe(items)))), opts.timeoutMs);
     const onAbort = () => finish(() => reject(opts.signal?.reason ?? new Error('aborted')));
     opts.signal?.addEventListener('abort', onAbort);
-    const start = (rv: string) =>
-      new Watch(kc)
+    const start = (rv: string) => {
+      countRequest();
+      return new Watch(kc)
         .watch(
           target.path,
           { ...query, resourceVersion: rv, allowWatchBookmarks: true },
@@ -79,6 +81,7 @@ export async function waitFor<T>(
               .catch((e) => finish(() => reject(e)));
           },
         );
+    };
     start(list.metadata.resourceVersion).then(
       (c) => {
         controller = c;

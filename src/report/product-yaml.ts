@@ -8,8 +8,8 @@ import { caseLines } from './go-test.js';
 /**
  * A pre-filled PRODUCT.yaml: the official template, metadata from the operator, and for each
  * requirement kaic ran a status from its verdict (PASS → Implemented, FAIL → Not Implemented,
- * N/A → N/A; NOT-RUN and ERROR stay blank for a person to answer), evidence pointing at the test
- * artifacts and evidence folder, and notes from the findings.
+ * N/A → N/A; NOT-RUN and ERROR stay blank, without evidence, for a person to answer), evidence
+ * pointing at the test artifacts and evidence folder, and notes from the findings.
  */
 export function renderProductYaml(checklist: Checklist, run: RunResult, metadata: Readonly<Record<string, string>>): string {
   const doc = checklist.yaml ? parseDocument(renderTemplate(checklist)) : fromCatalog(checklist);
@@ -49,7 +49,8 @@ function answer(r: CheckResult, run: RunResult): { status: string; evidence: str
       return { status: 'N/A', evidence: [folder], notes: r.notApplicable ?? '' };
     default: {
       const why = r.notRun ? `${r.notRun.detail}${r.notRun.remedy ? ` (${r.notRun.remedy})` : ''}` : facts((v) => v !== 'pass').join(' ');
-      return { status: '', evidence: [folder], notes: `Not proven by ${where}: ${why} Answer by hand.` };
+      // No evidence entry: a blank SHOULD with evidence is invalid, and kaic proved nothing here.
+      return { status: '', evidence: [], notes: `Not proven by ${where}: ${why} Answer by hand (details: evidence/${r.id}/README.md).` };
     }
   }
 }

@@ -2,6 +2,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ApiError, type Kind } from '../cluster/api.js';
 import { RunScope, cleanupLabelled, findLabelled, refText } from '../cluster/scope.js';
 import { isReady, type ClusterView } from '../cluster/view.js';
+import { withCheck } from '../cluster/metrics.js';
 import { WaitTimeout, waitFor } from '../cluster/wait.js';
 import { CHECKS } from '../checks/registry.js';
 import { deriveVerdict, type CaseHandle, type CaseOutcome, type CaseResult, type Check, type CheckResult, type CheckScope, type NotRunReason, type RunOptions } from '../checks/types.js';
@@ -49,7 +50,8 @@ export async function runPlan(input: EngineInput): Promise<RunResult> {
   const worker = async () => {
     while (next < input.plan.length) {
       const i = next++;
-      results[i] = await runOne(input, input.plan[i]!, now);
+      const req = input.plan[i]!;
+      results[i] = await withCheck(req.id, () => runOne(input, req, now));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(input.parallel, input.plan.length)) }, worker));

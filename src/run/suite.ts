@@ -47,10 +47,12 @@ export function plan(checklist: Checklist, cfg: Pick<SuiteConfig, 'only' | 'skip
 /** Connects, discovers, plans and runs. Throws ConnectError / ClusterUnreachable / RunConfigError for bad input. */
 export async function runSuite(cfg: SuiteConfig): Promise<RunResult> {
   const planned = plan(cfg.checklist, cfg);
+  // Bad flag values are refused before anything touches the cluster.
   const images = resolveImages(cfg.images ?? [], cfg.imageRegistry);
+  const forced = cfg.accelerator ? profileFromFlag(cfg.accelerator) : undefined;
   const kc = loadKubeConfig({ kubeconfig: cfg.kubeconfig, context: cfg.context });
   const view = await discoverCluster(kc);
-  const chosen = cfg.accelerator ? { profile: profileFromFlag(cfg.accelerator), detected: false } : detectProfile(view);
+  const chosen = forced ? { profile: forced, detected: false } : detectProfile(view);
   return runPlan({
     kc,
     view,

@@ -79,3 +79,34 @@ test('help and version', () => {
   assert.equal(kaic(['validate', '--help']).code, 0);
   assert.match(kaic(['--version']).stdout, /^\d+\.\d+\.\d+/);
 });
+
+test('run: bad input and unreachable clusters are one-line errors with exit 2, and nothing is written', () => {
+  const home = tmp();
+  const out = join(home, 'out');
+  const env = { HOME: home, KUBECONFIG: '' };
+  const unreachable = join(home, 'kc');
+  writeFileSync(unreachable, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: "s3cr3t-token-value"}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+  const cases: [string[], RegExp][] = [
+    [['run', '--version', 'v1.35', ...C, '-o', out], /no kubeconfig found .*pass --kubeconfig FILE or set KUBECONFIG/],
+    [['run', '--version', 'v1.35', '--kubeconfig', unreachable, ...C, '-o', out], /cannot reach the API server at https:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/],
+    [['run', '--version', 'v1.35', '--only', 'quantum', ...C, '-o', out], /unknown requirement id\(s\) for v1\.35: quantum/],
+    [['run', '--version', 'v1.35', '--timeout', 'forever', ...C, '-o', out], /--timeout forever: expected a duration/],
+    [['run', '--version', 'v1.35', '--na', 'gpu_sharing', ...C, '-o', out], /--na gpu_sharing: expected KEY=VALUE/],
+    [['run', '--version', 'v1.35', '--accelerator', 'tpu', '--kubeconfig', unreachable, ...C, '-o', out], /--accelerator tpu: expected one of/],
+    [['run', ...C], /--version is required/],
+  ];
+  for (const [args, re] of cases) {
+    const r = kaic(args, { env });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr + r.stdout, /s3cr3t-token-value/);
+  }
+  assert.equal(existsSync(out), false, 'no artifact folder for a run that never started');
+});
+
+test('rbac prints a ClusterRole', () => {
+  const r = kaic(['rbac']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /kind: ClusterRole\n/);
+});
