@@ -36,6 +36,25 @@ const t = performance.now();
 spawnSync(process.execPath, [join(root, 'bin', 'kaic.js'), 'validate', join(corpus, 'submissions'), '--offline', '--checklist', join(corpus, 'checklists')]);
 rows.push(['cli: validate corpus offline, whole process', `${(performance.now() - t).toFixed(0)} ms`, '']);
 
+// kaic analyze: the corpus, then synthetic trees of growing size (goal: linear, < 5 s and 300 MB at 5,000).
+{
+  const { makeSyntheticTree } = await import('./synthetic.js');
+  const { tmpdir } = await import('node:os');
+  const analyzeRun = (dir: string) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'kaic.js'), 'analyze', dir, '--format', 'json', '-o', '/dev/null', '--checklist', join(corpus, 'checklists')], { env: { ...process.env, KAIC_REPORT_RSS: '1' }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`analyze failed: ${r.stderr}`);
+    return { ms: performance.now() - t0, rss: /maxRSS (\d+) MiB/.exec(r.stderr)?.[1] ?? '?' };
+  };
+  const c = analyzeRun(join(corpus, 'submissions'));
+  rows.push([`kaic analyze corpus (${files} files, whole process)`, `${c.ms.toFixed(0)} ms, ${c.rss} MiB`, '']);
+  for (const n of [1000, 5000]) {
+    const dir = makeSyntheticTree(join(corpus, 'submissions'), n, join(tmpdir(), `kaic-bench-${n}`));
+    const r = analyzeRun(dir);
+    rows.push([`kaic analyze, ${n} synthetic submissions`, `${(r.ms / 1000).toFixed(2)} s, ${r.rss} MiB (${(r.ms / n).toFixed(2)} ms/file)`, n === 5000 ? '< 5 s, < 300 MB, linear' : '']);
+  }
+}
+
 // kaic run against the local cluster: the three checks together against the slowest alone.
 if (process.env.KAIC_BENCH_RUN !== '0') {
   const { up } = await import('../src/localcluster/local-cluster.js');

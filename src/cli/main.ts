@@ -13,6 +13,7 @@ const commands = {
   upgrade: () => import('./commands/upgrade.js').then((m) => m.default),
   checklist: () => import('./commands/checklist.js').then((m) => m.default),
   report: () => import('./commands/report.js').then((m) => m.default),
+  analyze: () => import('./commands/analyze.js').then((m) => m.default),
   run: () => import('./commands/run.js').then((m) => m.default),
   cleanup: () => import('./commands/cleanup.js').then((m) => m.default),
   rbac: () => import('./commands/rbac.js').then((m) => m.default),

@@ -31,7 +31,7 @@ export class ConfigFileError extends Error {}
 export function readRunConfig(file: string): RunConfigFile {
   const y = readYamlFile(file);
   if (!y.ok) throw new ConfigFileError(formatText(y.diagnostics[0]!));
-  const parsed = runConfigSchema.safeParse(y.value.doc.toJS());
+  const parsed = runConfigSchema.safeParse(y.value.data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path;

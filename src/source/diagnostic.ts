@@ -53,3 +53,38 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 }
 
 export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => d.severity === 'error');
+
+/**
+ * A diagnostic whose line and column are computed on first read: a whole-corpus analysis rolls
+ * findings up by rule and never pays for positions it does not show. (Getters on a class prototype:
+ * far cheaper than defining properties on every object; toJSON keeps serialisation whole.)
+ */
+class LazyDiagnostic {
+  private pos?: Position;
+  readonly severity: Severity;
+  readonly requirement?: string;
+  constructor(
+    readonly code: DiagnosticCode,
+    readonly file: string,
+    private readonly where: () => Position,
+    readonly path: Path,
+    readonly message: string,
+    requirement?: string,
+  ) {
+    this.severity = DIAGNOSTIC_CODES[code].severity;
+    if (requirement) this.requirement = requirement;
+  }
+  get line(): number {
+    return (this.pos ??= this.where()).line;
+  }
+  get col(): number {
+    return (this.pos ??= this.where()).col;
+  }
+  toJSON(): Diagnostic {
+    return { code: this.code, severity: this.severity, file: this.file, line: this.line, col: this.col, path: this.path, message: this.message, ...(this.requirement ? { requirement: this.requirement } : {}) };
+  }
+}
+
+export function lazyDiagnostic(code: DiagnosticCode, file: string, where: () => Position, path: Path, message: string, extra: { requirement?: string } = {}): Diagnostic {
+  return new LazyDiagnostic(code, file, where, path, message, extra.requirement);
+}

@@ -45,7 +45,7 @@ export function parseChecklist(src: YamlSource, source: string): Loaded<Checklis
     ok: false,
     diagnostics: [diagnostic('SPEC_TYPE', { file: src.file, ...locate(src, path) }, path, `checklist: ${message}`)],
   });
-  const root = src.doc.toJS() as unknown;
+  const root = src.data;
   if (!root || typeof root !== 'object') return bad([], 'not a mapping');
   const r = root as Record<string, unknown>;
   const meta = r['metadata'];

@@ -53,7 +53,7 @@ export const VERSION_IN_PATH = /(?:^|[\\/])(v\d+\.\d+)[\\/]/;
 export function readSubmission(src: YamlSource): { submission: Submission; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const at = (path: Path) => ({ file: src.file, ...locate(src, path) });
-  const root = src.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const root = src.data;
   const pathVersion = VERSION_IN_PATH.exec(src.file.replace(/\\/g, '/'))?.[1];
   if (!root || typeof root !== 'object' || Array.isArray(root)) {
     diagnostics.push(diagnostic('SPEC_TYPE', at([]), [], 'the document must be a mapping with `metadata` and `spec`'));

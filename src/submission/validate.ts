@@ -20,6 +20,11 @@ export interface ValidateOptions extends ChecklistOptions {
   /** Force the version instead of reading it from the path or metadata. */
   readonly version?: string;
   readonly fetchImpl?: typeof fetch;
+  /**
+   * For whole-corpus analysis: read YAML with the fast parser and compute finding positions only
+   * when read (findings are then not sorted by line).
+   */
+  readonly bulk?: boolean;
 }
 
 export interface FileResult {
@@ -29,6 +34,8 @@ export interface FileResult {
   readonly diagnostics: readonly Diagnostic[];
   /** Input could not be read or judged at all (exit code 2). */
   readonly unreadable: boolean;
+  /** The parsed submission, when the file was readable YAML. */
+  readonly submission?: Submission;
 }
 
 const INPUT_CODES = new Set(['INPUT_UNREADABLE', 'YAML_SYNTAX', 'VERSION_UNKNOWN']);
@@ -86,7 +93,7 @@ export class Validator {
   }
 
   async validateFile(file: string): Promise<FileResult> {
-    const loaded = readYamlFile(file);
+    const loaded = readYamlFile(file, file, { fast: this.opts.bulk });
     if (!loaded.ok) return { file, diagnostics: loaded.diagnostics, unreadable: true };
     const { submission, diagnostics } = readSubmission(loaded.value);
     const out: Diagnostic[] = [...diagnostics];
@@ -94,7 +101,7 @@ export class Validator {
     const at = (path: (string | number)[]) => ({ file, ...locate(submission.src, path) });
     if (!version) {
       out.push(diagnostic('VERSION_UNKNOWN', at(['metadata']), ['metadata', 'kubernetesVersion'], 'cannot tell the Kubernetes version: no vX.Y/ folder in the path and no metadata.kubernetesVersion'));
-      return { file, diagnostics: out.sort(compareDiagnostics), unreadable: true };
+      return { file, diagnostics: out.sort(compareDiagnostics), unreadable: true, submission };
     }
     if (submission.pathVersion && submission.metaVersion && submission.pathVersion !== submission.metaVersion) {
       const key = metadataField(submission.metadata, 'kubernetesVersion')!.key;
@@ -109,16 +116,16 @@ export class Validator {
       if (!fallback) {
         const first = loadedChecklist.diagnostics[0]!;
         out.push({ ...first, ...at(['metadata']), message: `${version}: ${first.message}` });
-        return { file, version, diagnostics: out.sort(compareDiagnostics), unreadable: true };
+        return { file, version, diagnostics: out.sort(compareDiagnostics), unreadable: true, submission };
       }
       checklist = fallback;
       out.push(diagnostic('CHECKLIST_DRIFT', { file, line: 1, col: 1 }, [], `no ${version} checklist available offline; judged by kaic's catalog (ids and levels only, descriptions unchecked)`));
     }
-    const ctx = makeContext(submission, checklist, version, out);
+    const ctx = makeContext(submission, checklist, version, out, { lazyPositions: this.opts.bulk });
     const rules: Rule[] = [metadataRule, structureRule, statusRule, evidenceRule(this.artifacts), antiPatternRule];
     for (const rule of rules) rule(ctx);
     if (!this.opts.offline) await this.online(submission, out);
-    return { file, version, checklistSource: checklist.source, diagnostics: out.sort(compareDiagnostics), unreadable: out.some((d) => INPUT_CODES.has(d.code) && d.severity === 'error') };
+    return { file, version, checklistSource: checklist.source, diagnostics: this.opts.bulk ? out : out.sort(compareDiagnostics), unreadable: out.some((d) => INPUT_CODES.has(d.code) && d.severity === 'error'), submission };
   }
 
   private async online(sub: Submission, out: Diagnostic[]) {

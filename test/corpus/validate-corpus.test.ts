@@ -77,3 +77,12 @@ test('docs-only MUSTs: jdcloud backs all its MUSTs with documentation; daocloud 
   assert.deepEqual(await docsOnly('v1.33/jdcloud'), ['accelerator_metrics', 'ai_inference', 'ai_service_metrics', 'cluster_autoscaling', 'gang_scheduling', 'pod_autoscaling', 'robust_controller', 'secure_accelerator_access']);
   assert.deepEqual(await docsOnly('v1.35/daocloud'), ['cluster_autoscaling']);
 });
+
+test('bulk mode (fast parser, lazy positions) finds exactly what the full validator finds, at the same places', async () => {
+  const bulk = new Validator({ checklist: CHECKLISTS, offline: true, bulk: true });
+  for (const f of allSubmissions()) {
+    const a = (await validator.validateFile(f)).diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${dotPath(d.path)} ${d.message}`);
+    const b = (await bulk.validateFile(f)).diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${dotPath(d.path)} ${d.message}`);
+    assert.deepEqual([...b].sort(), [...a].sort(), f);
+  }
+});

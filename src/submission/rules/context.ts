@@ -1,5 +1,5 @@
 import type { DiagnosticCode } from '../../source/codes.js';
-import { diagnostic, type Diagnostic, type Path } from '../../source/diagnostic.js';
+import { diagnostic, lazyDiagnostic, type Diagnostic, type Path } from '../../source/diagnostic.js';
 import { locate } from '../../source/yaml-file.js';
 import type { Checklist, ChecklistRequirement } from '../../spec/checklist.js';
 import type { Submission, SubmissionRequirement } from '../model.js';
@@ -16,7 +16,7 @@ export interface RuleContext {
 
 export type Rule = (ctx: RuleContext) => void;
 
-export function makeContext(sub: Submission, checklist: Checklist, version: string, sink: Diagnostic[]): RuleContext {
+export function makeContext(sub: Submission, checklist: Checklist, version: string, sink: Diagnostic[], opts: { lazyPositions?: boolean } = {}): RuleContext {
   const wanted = new Map(checklist.categories.flatMap((c) => c.requirements).map((r) => [`${r.category}/${r.id}`, r]));
   const seen = new Set<string>();
   const matched: RuleContext['matched'][number][] = [];
@@ -28,13 +28,15 @@ export function makeContext(sub: Submission, checklist: Checklist, version: stri
       matched.push({ req, want });
     }
   }
+  const lazy = opts.lazyPositions ?? false;
   return {
     sub,
     checklist,
     version,
     matched,
-    report(code, path, message, opts = {}) {
-      sink.push(diagnostic(code, { file: sub.file, ...locate(sub.src, path, { key: opts.key }) }, path, message, { requirement: opts.requirement }));
+    report(code, path, message, o = {}) {
+      if (lazy) sink.push(lazyDiagnostic(code, sub.file, () => locate(sub.src, path, { key: o.key }), path, message, { requirement: o.requirement }));
+      else sink.push(diagnostic(code, { file: sub.file, ...locate(sub.src, path, { key: o.key }) }, path, message, { requirement: o.requirement }));
     },
   };
 }

@@ -1,7 +1,16 @@
 import { CATEGORY_TITLES } from '../../spec/catalog.js';
-import type { Rule } from './context.js';
+import type { Rule, RuleContext } from './context.js';
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** The checklist's normalised descriptions, computed once per checklist, not once per submission. */
+const normalised = new WeakMap<object, Map<string, string>>();
+function officialText(checklist: RuleContext['checklist'], id: string, text: string): string {
+  let m = normalised.get(checklist);
+  if (!m) normalised.set(checklist, (m = new Map()));
+  let v = m.get(id);
+  if (v === undefined) m.set(id, (v = norm(text)));
+  return v;
+}
 
 /** Every category and id of the checklist is present, once, with its official level and text. */
 export const structureRule: Rule = (ctx) => {
@@ -42,7 +51,7 @@ export const structureRule: Rule = (ctx) => {
     if (req.level !== want.level) {
       ctx.report('LEVEL_CHANGED', [...req.path, 'level'], `level is ${req.level ? `\`${req.level}\`` : 'empty'}; the ${ctx.version} checklist says ${want.level}`, { requirement: req.id });
     }
-    if (want.description && norm(req.description) !== norm(want.description)) {
+    if (want.description && req.description !== want.description && norm(req.description) !== officialText(ctx.checklist, want.id, want.description)) {
       ctx.report('DESCRIPTION_CHANGED', [...req.path, 'description'], 'description differs from the official checklist text', { requirement: req.id });
     }
   }
