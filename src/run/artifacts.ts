@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { writeAtomic } from '../cli/io.js';
+import { writeAtomic } from '../output/atomic-write.js';
 import { renderEvidenceReadme, renderProcedure, renderResultLog } from '../report/evidence.js';
 import { renderE2eLog, renderJunit, renderTestJson } from '../report/go-test.js';
 import { renderReportHtml } from '../report/html.js';

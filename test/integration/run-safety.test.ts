@@ -72,3 +72,26 @@ test('a user holding only the ClusterRole `kaic rbac` prints can run kaic; one w
   assert.match(denied.stderr(), /^kaic: missing RBAC: .*forbidden.*kaic rbac/m);
   assert.ok(!denied.stderr().includes(nobody));
 });
+
+test('kaic cleanup removes what a killed run left behind, and only that run\'s objects', async () => {
+  const kc = await localCluster();
+  const { RunScope } = await import('../../src/cluster/scope.js');
+  const killed = new RunScope(kc, 'deadbeef');
+  const other = new RunScope(kc, 'cafef00d');
+  await killed.create('Namespace', { metadata: { name: 'kaic-deadbeef-leftover' } });
+  await killed.create('Pod', { metadata: { name: 'stray', namespace: 'kaic-deadbeef-leftover' }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } as never);
+  await other.create('Namespace', { metadata: { name: 'kaic-cafef00d-keep' } });
+  try {
+    const dry = spawnKaic(['cleanup', '--run', 'deadbeef', '--dry-run', '--kubeconfig', paths().kubeconfig]);
+    assert.equal(await dry.code, 0, dry.stderr());
+    assert.match(dry.stdout(), /Namespace kaic-deadbeef-leftover/);
+    assert.match(dry.stdout(), /Pod kaic-deadbeef-leftover\/stray/);
+    assert.ok((await leftovers(paths().kubeconfig, 'deadbeef')).length >= 2, 'dry run deletes nothing');
+    const real = spawnKaic(['cleanup', '--run', 'deadbeef', '--kubeconfig', paths().kubeconfig]);
+    assert.equal(await real.code, 0, real.stderr());
+    assert.deepEqual(await leftovers(paths().kubeconfig, 'deadbeef'), []);
+    assert.deepEqual(await leftovers(paths().kubeconfig, 'cafef00d'), ['Namespace kaic-cafef00d-keep'], 'another run is left alone');
+  } finally {
+    await other.sweep();
+  }
+});

@@ -1,0 +1,26 @@
+/** kaic's library API: everything the CLI does, as functions and data. */
+export { CATALOG, CATEGORY_TITLES, KNOWN_VERSIONS, catalogFor, normalizeVersion, titleFor, type CatalogEntry, type Level } from './spec/catalog.js';
+export { loadChecklist, parseChecklist, catalogChecklist, requirements, type Checklist, type ChecklistRequirement, type ChecklistOptions } from './spec/checklist.js';
+export { diffChecklists, type SpecDiff } from './spec/diff.js';
+export { DIAGNOSTIC_CODES, type DiagnosticCode } from './source/codes.js';
+export type { Diagnostic, Severity } from './source/diagnostic.js';
+export { formatText, formatGithub } from './source/format.js';
+export { Validator, validatePaths, exitCodeForValidation, type ValidateOptions, type FileResult } from './submission/validate.js';
+export { renderTemplate, upgradeDocument, type UpgradeResult } from './submission/template.js';
+export { parseArtifact, parseJunit, parseTestJson, parseTestText, statusOf, type TestReport } from './artifacts/go-test-report.js';
+export { buildReportModel, type ReportModel } from './report/model.js';
+export { renderChecklistMarkdown, renderReportMarkdown } from './report/markdown.js';
+export { renderChecklistHtml, renderReportHtml } from './report/html.js';
+export { renderE2eLog, renderJunit, renderTestJson } from './report/go-test.js';
+export { renderProductYaml } from './report/product-yaml.js';
+export { runSuite, plan, newRunId, RunConfigError, type SuiteConfig } from './run/suite.js';
+export { writeArtifacts } from './run/artifacts.js';
+export { clusterRoleYaml } from './run/rbac.js';
+export type { RunResult } from './run/model.js';
+export type { CheckResult, Verdict, CaseOutcome } from './checks/types.js';
+export { CHECKS } from './checks/registry.js';
+export { loadSubmissions } from './analyze/load.js';
+export { analyze, type Analysis } from './analyze/analysis.js';
+export { renderAnalysisMarkdown } from './analyze/render-md.js';
+export { renderAnalysisHtml } from './analyze/render-html.js';
+export { KAIC_VERSION } from './version.js';
