@@ -130,7 +130,8 @@ async function runOne(input: EngineInput, req: PlannedRequirement, now: () => nu
   const log: string[] = [];
   let namespace = '';
   try {
-    const ns = await scope.create('Namespace', { metadata: { name: `kaic-${input.runId}-${req.id.replace(/_/g, '-')}`.slice(0, 63).replace(/-+$/, '') } }, { check: req.id, signal });
+    // The run namespace enforces the restricted Pod Security Standard: every probe kaic runs must pass it.
+    const ns = await scope.create('Namespace', { metadata: { name: `kaic-${input.runId}-${req.id.replace(/_/g, '-')}`.slice(0, 63).replace(/-+$/, ''), labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } }, { check: req.id, signal });
     namespace = ns.metadata!.name!;
     const cs = checkScope(input, check, scope, namespace, signal, cases, evidence, log, now, () => timeout.signal.aborted);
     await check.prove(env, cs);

@@ -7,6 +7,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parse } from 'yaml';
 import { parseJunit, parseTestJson, parseTestText, statusOf } from '../../src/artifacts/go-test-report.js';
 import { paths } from '../../src/localcluster/local-cluster.js';
+import { waitFor } from '../../src/cluster/wait.js';
 import { Validator } from '../../src/submission/validate.js';
 import { CHECKLISTS, tmp } from '../helpers.js';
 import { localCluster } from './local-cluster.js';
@@ -74,4 +75,16 @@ test('kaic run proves dra_support and gang_scheduling, keeps secure_accelerator_
     if (secret) assert.ok(!text.includes(secret), `${f} holds key material`);
   }
   assert.deepEqual(await leftovers(kubeconfig, runId), [], 'nothing labelled with the run id remains');
+});
+
+test('run namespaces enforce the restricted Pod Security Standard (so kaic\'s own pods must meet it); --output jsonl streams events', async () => {
+  const kc = await localCluster();
+  const runId = `pss${Date.now().toString(36)}`.slice(0, 12);
+  const p = spawnKaic(['run', '--version', 'v1.35', '--kubeconfig', paths().kubeconfig, '--only', 'dra_support', '--output', 'jsonl', '--checklist', CHECKLISTS, '--run-id', runId, '-o', join(tmp(), 'r')]);
+  const ns = await waitFor(kc, { path: '/api/v1/namespaces', labelSelector: `kaic.dev/run=${runId}` }, 'the run namespace', (m) => (m.size ? [...m.values()][0] : undefined), { timeoutMs: 30_000 });
+  assert.equal(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+  assert.equal(await p.code, 0, p.stderr());
+  const events = p.stdout().trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string; verdict?: string });
+  assert.deepEqual(events.filter((e) => e.type === 'check-end').map((e) => [e.id, e.verdict]), [['dra_support', 'PASS']]);
+  assert.ok(events.some((e) => e.type === 'case'));
 });
