@@ -50,8 +50,15 @@ export const COMPONENTS: readonly Component[] = [
   { id: 'cloud-gateway', name: 'Cloud-managed gateway', category: 'networking', patterns: [w('aws load balancer controller|aws-load-balancer-controller|application gateway for containers|gke gateway|gke-l7|alb ingress|cloud load balanc')] },
 ];
 
-/** Ids of the components a text mentions. */
+/** All patterns as one alternation with a named group per component: one pass over a text. */
+const COMBINED = new RegExp(COMPONENTS.flatMap((c, i) => c.patterns.map((p, j) => `(?<c${i}_${j}>${p.source})`)).join('|'), 'gi');
+
+/** Ids of the components a text mentions, in table order. */
 export function mentions(text: string): string[] {
   if (!text) return [];
-  return COMPONENTS.filter((c) => c.patterns.some((p) => p.test(text))).map((c) => c.id);
+  const found = new Set<number>();
+  for (const m of text.matchAll(COMBINED)) {
+    for (const [name, value] of Object.entries(m.groups ?? {})) if (value !== undefined) found.add(Number(name.slice(1, name.indexOf('_'))));
+  }
+  return [...found].sort((a, b) => a - b).map((i) => COMPONENTS[i]!.id);
 }

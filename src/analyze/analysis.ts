@@ -80,8 +80,10 @@ export function analyze(records: readonly SubmissionRecord[]): Analysis {
 
   const matrix = readable.map((r) => ({ version: r.version, key: r.key, vendor: r.vendor, platform: r.platform, path: r.path, cells: Object.fromEntries(r.requirements.map((q) => [q.id, bucketOf(q.status)])) as Record<string, StatusBucket> }));
 
+  // One pass: which components each submission names anywhere.
+  const named = new Map(readable.map((r) => [r, new Set(r.requirements.flatMap((q) => q.components))]));
   const adoption = COMPONENTS.map((c) => {
-    const users = readable.filter((r) => r.requirements.some((q) => q.components.includes(c.id)));
+    const users = readable.filter((r) => named.get(r)!.has(c.id));
     const byReq: Record<string, number> = {};
     for (const r of users) for (const q of r.requirements) if (q.components.includes(c.id)) byReq[q.id] = (byReq[q.id] ?? 0) + 1;
     const perVersion = Object.fromEntries(versions.map((v) => {

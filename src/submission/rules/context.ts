@@ -16,8 +16,16 @@ export interface RuleContext {
 
 export type Rule = (ctx: RuleContext) => void;
 
+/** The checklist's requirements by category/id, built once per checklist. */
+const byKey = new WeakMap<Checklist, Map<string, ChecklistRequirement>>();
+function wantedOf(checklist: Checklist): Map<string, ChecklistRequirement> {
+  let m = byKey.get(checklist);
+  if (!m) byKey.set(checklist, (m = new Map(checklist.categories.flatMap((c) => c.requirements).map((r) => [`${r.category}/${r.id}`, r]))));
+  return m;
+}
+
 export function makeContext(sub: Submission, checklist: Checklist, version: string, sink: Diagnostic[], opts: { lazyPositions?: boolean } = {}): RuleContext {
-  const wanted = new Map(checklist.categories.flatMap((c) => c.requirements).map((r) => [`${r.category}/${r.id}`, r]));
+  const wanted = wantedOf(checklist);
   const seen = new Set<string>();
   const matched: RuleContext['matched'][number][] = [];
   for (const req of sub.requirements) {
