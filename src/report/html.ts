@@ -1,11 +1,13 @@
 import { CATEGORY_TITLES, titleFor } from '../spec/catalog.js';
 import type { Checklist } from '../spec/checklist.js';
 import { esc, page, safeLink, statusClass } from './html-page.js';
-import { CATEGORY_ICON } from './markdown.js';
-import { anchor, linkText, STATUS_ICON, STATUS_LABEL, type ReportModel } from './model.js';
+import { anchor, linkText, STATUS_LABEL, type ReportModel } from './model.js';
+
+/** Plain symbols, not emoji: they render in every font, including a bare headless browser's. */
+const STATUS_ICON: Record<string, string> = { Implemented: '✓', 'Partially Implemented': '◐', 'Not Implemented': '✗', 'N/A': '–', '': '○' };
 
 const badge = (level: string) => `<span class="badge ${esc(level)}">${esc(level)}</span>`;
-const statusBadge = (s: string) => `<span class="badge ${statusClass(s)}" data-status="${esc(s)}">${STATUS_ICON[s] ?? '⚠️'} ${esc(STATUS_LABEL[s] ?? s)}</span>`;
+const statusBadge = (s: string) => `<span class="badge ${statusClass(s)}" data-status="${esc(s)}">${STATUS_ICON[s] ?? '!'} ${esc(STATUS_LABEL[s] ?? s)}</span>`;
 const paragraphs = (s: string) => s.split(/\n{2,}/).map((p) => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`).join('');
 
 export function renderChecklistHtml(c: Checklist): string {
@@ -18,13 +20,13 @@ export function renderChecklistHtml(c: Checklist): string {
   parts.push('<nav><h2>Contents</h2><ul>');
   for (const cat of c.categories) {
     const t = CATEGORY_TITLES[cat.id] ?? cat.id;
-    parts.push(`<li><a href="#${anchor(t)}">${CATEGORY_ICON[cat.id] ?? ''} ${esc(t)}</a> <span class="muted">(${cat.requirements.length})</span></li>`);
+    parts.push(`<li><a href="#${anchor(t)}">${esc(t)}</a> <span class="muted">(${cat.requirements.length})</span></li>`);
   }
   parts.push('</ul></nav>');
   let n = 0;
   for (const cat of c.categories) {
     const t = CATEGORY_TITLES[cat.id] ?? cat.id;
-    parts.push(`<h2 id="${anchor(t)}">${CATEGORY_ICON[cat.id] ?? ''} ${esc(t)}</h2>`);
+    parts.push(`<h2 id="${anchor(t)}">${esc(t)}</h2>`);
     for (const r of cat.requirements) {
       n++;
       parts.push(`<section class="req" data-id="${esc(r.id)}" data-level="${r.level}"><h3>${n}. ${esc(titleFor(r.id))} ${badge(r.level)}</h3><p><code>${esc(r.id)}</code></p>${r.description ? `<blockquote>${esc(r.description)}</blockquote>` : ''}`);
@@ -43,7 +45,7 @@ export function renderReportHtml(m: ReportModel): string {
   for (const p of m.platform) parts.push(`<tr><th>${esc(p.label)}</th><td>${p.link ? safeLink(p.value, linkText(p.value)) : esc(p.value)}</td></tr>`);
   parts.push('</table>');
   parts.push('<h2>Compliance Summary</h2><div class="cards" id="summary">');
-  for (const c of m.counts) parts.push(`<div class="card" data-status="${esc(c.status)}"><div class="n ${statusClass(c.status)}" data-count>${c.count}</div><div class="l">${STATUS_ICON[c.status] ?? '⚠️'} ${esc(STATUS_LABEL[c.status] ?? c.status)}</div></div>`);
+  for (const c of m.counts) parts.push(`<div class="card" data-status="${esc(c.status)}"><div class="n ${statusClass(c.status)}" data-count>${c.count}</div><div class="l">${STATUS_ICON[c.status] ?? '!'} ${esc(STATUS_LABEL[c.status] ?? c.status)}</div></div>`);
   parts.push(`<div class="card" data-status="total"><div class="n" data-count>${m.total}</div><div class="l">Total</div></div></div>`);
   parts.push(`<p><strong>MUST:</strong> <span id="must-implemented">${m.must.implemented}</span> of <span id="must-total">${m.must.total}</span> Implemented · <strong>SHOULD:</strong> ${m.should.implemented} of ${m.should.total} Implemented</p>`);
   if (m.findings) parts.push(`<p><strong>Validation:</strong> <span id="findings-errors">${m.findings.errors}</span> error(s), <span id="findings-warnings">${m.findings.warnings}</span> warning(s) from <code>kaic validate --offline</code>.</p>`);
@@ -54,7 +56,7 @@ export function renderReportHtml(m: ReportModel): string {
   for (const r of m.rows) {
     if (r.category !== cat) {
       cat = r.category;
-      parts.push(`<h3>${CATEGORY_ICON[cat] ?? ''} ${esc(r.categoryTitle)}</h3>`);
+      parts.push(`<h3>${esc(r.categoryTitle)}</h3>`);
     }
     const ev = r.evidence.length ? `<ul>${r.evidence.map((e) => `<li>${safeLink(e, linkText(e))}</li>`).join('')}</ul>` : '<p class="muted">No evidence given.</p>';
     parts.push(`<section class="req" id="req-${esc(r.id)}"><h4>${esc(r.title)} ${badge(r.level)} ${statusBadge(r.status)}</h4><p><code>${esc(r.id)}</code></p>${r.description ? `<details><summary>Requirement text</summary><blockquote>${esc(r.description)}</blockquote></details>` : ''}<strong>Evidence</strong>${ev}${r.notes ? `<strong>Notes</strong>${paragraphs(r.notes)}` : ''}</section>`);

@@ -56,4 +56,5 @@ test('vendor report: counts by status, MUST coverage, glance table, escaped note
   const html = renderReportHtml({ ...talos, description: '<script>alert(1)</script>' });
   assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   assert.doesNotMatch(html, /<script>alert/);
+  assert.doesNotMatch(html, /[\u{1F300}-\u{1FAFF}\u{2600}-\u{26FF}]/u, 'no emoji: the page must read the same in a browser without an emoji font');
 });
