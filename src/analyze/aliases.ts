@@ -50,15 +50,35 @@ export const COMPONENTS: readonly Component[] = [
   { id: 'cloud-gateway', name: 'Cloud-managed gateway', category: 'networking', patterns: [w('aws load balancer controller|aws-load-balancer-controller|application gateway for containers|gke gateway|gke-l7|alb ingress|cloud load balanc')] },
 ];
 
-/** All patterns as one alternation with a named group per component: one pass over a text. */
-const COMBINED = new RegExp(COMPONENTS.flatMap((c, i) => c.patterns.map((p, j) => `(?<c${i}_${j}>${p.source})`)).join('|'), 'gi');
+/**
+ * For each component, the words one of which any match must contain (the leading letters of each
+ * alternative, which the patterns' word boundaries make a whole word of the text): one tokenising
+ * pass and set lookups skip the regexes for most texts. An alternative that starts with no literal
+ * gives no hint, and its component is always tried.
+ */
+const HINTS: readonly (readonly string[] | undefined)[] = COMPONENTS.map((c) => {
+  const hints: string[] = [];
+  for (const p of c.patterns) {
+    const inner = /\(\?:(.*)\)\(\?!/.exec(p.source)?.[1];
+    if (!inner) return undefined;
+    for (const alt of inner.split('|')) {
+      const lead = /^[a-z0-9]+/.exec(alt)?.[0];
+      if (!lead || lead.length < 2) return undefined;
+      hints.push(lead);
+    }
+  }
+  return hints;
+});
 
 /** Ids of the components a text mentions, in table order. */
 export function mentions(text: string): string[] {
   if (!text) return [];
-  const found = new Set<number>();
-  for (const m of text.matchAll(COMBINED)) {
-    for (const [name, value] of Object.entries(m.groups ?? {})) if (value !== undefined) found.add(Number(name.slice(1, name.indexOf('_'))));
-  }
-  return [...found].sort((a, b) => a - b).map((i) => COMPONENTS[i]!.id);
+  const words = new Set(text.toLowerCase().match(/[a-z0-9]+/g));
+  const out: string[] = [];
+  COMPONENTS.forEach((c, i) => {
+    const h = HINTS[i];
+    if (h && !h.some((x) => words.has(x))) return;
+    if (c.patterns.some((p) => p.test(text))) out.push(c.id);
+  });
+  return out;
 }

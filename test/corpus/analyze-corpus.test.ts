@@ -80,3 +80,12 @@ test('trends: vendors present in several versions, and answers that changed', as
   const dao = a.trends.changes.filter((c) => c.key === 'daocloud' && c.from === 'v1.33');
   assert.deepEqual(dao.map((c) => `${c.id}:${c.before}->${c.after}`).sort(), ['cluster_autoscaling:N/A->Implemented', 'dra_support:N/A->Implemented']);
 });
+
+test('the word hints that speed up component matching never change what it finds', async () => {
+  const { COMPONENTS } = await import('../../src/analyze/aliases.js');
+  const plain = (t: string) => COMPONENTS.filter((c) => c.patterns.some((p) => p.test(t))).map((c) => c.id);
+  for (const r of raw) for (const q of Object.values(r.doc.spec ?? {}).flat()) {
+    const text = `${q?.notes ?? ''}\n${Array.isArray(q?.evidence) ? q.evidence.join('\n') : String(q?.evidence ?? '')}`;
+    assert.deepEqual(mentions(text), plain(text), `${r.path} ${q?.id}`);
+  }
+});
