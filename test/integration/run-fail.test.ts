@@ -60,3 +60,14 @@ test('secure_accelerator_access FAILs when a driver publishes one physical devic
   assert.match((o as { observed: string }).observed, /same device: both have uuid GPU-SAME-PHYSICAL-DEVICE/);
   assert.deepEqual(await leftovers(paths().kubeconfig, r.runId), []);
 });
+
+test('a check that runs out of time is NOT-RUN (timeout), never PASS, and still cleans up', async () => {
+  await localCluster();
+  const r = await runSuite({ checklist: await checklist(), kubeconfig: paths().kubeconfig, only: ['gang_scheduling'], settings: { 'gang.window': '30s' }, checkTimeoutMs: 5_000 });
+  assert.deepEqual(verdicts(r), { gang_scheduling: 'NOT-RUN' });
+  const o = caseOf(r, 'gang_scheduling', 'AllOrNothing');
+  assert.equal(o.verdict, 'not-run');
+  assert.equal((o as { reason: string }).reason, 'timeout');
+  assert.ok(r.checks[0]!.cases.every((c) => c.outcome.verdict !== 'pass'));
+  assert.deepEqual(await leftovers(paths().kubeconfig, r.runId), []);
+});
