@@ -78,9 +78,9 @@ export default defineCheck<Env>({
   },
 });
 
-function member(env: Env, s: CheckScope, name: string, gang: { podFields: Record<string, unknown>; labels?: Record<string, string>; annotations?: Record<string, string> }, amount: number): V1Pod {
+function member(env: Env, s: CheckScope, name: string, group: string, gang: { podFields: Record<string, unknown>; labels?: Record<string, string>; annotations?: Record<string, string> }, amount: number): V1Pod {
   return {
-    metadata: { name, namespace: s.namespace, labels: { 'kaic.dev/gang': name.replace(/-\d+$/, ''), ...gang.labels }, annotations: gang.annotations },
+    metadata: { name, namespace: s.namespace, labels: { 'kaic.dev/gang': group, ...gang.labels }, annotations: gang.annotations },
     spec: {
       ...gang.podFields,
       restartPolicy: 'Never',
@@ -93,7 +93,7 @@ function member(env: Env, s: CheckScope, name: string, gang: { podFields: Record
 
 async function createGang(env: Env, s: CheckScope, group: string, members: number, amount: number) {
   const gang = await env.solver.makeGang!(s, group, members);
-  for (let i = 0; i < members; i++) await s.create('Pod', member(env, s, `${group}-${i}`, gang, amount));
+  for (let i = 0; i < members; i++) await s.create('Pod', member(env, s, `${group}-${i}`, group, gang, amount));
 }
 
 async function removeGang(s: CheckScope, group: string, members: number) {

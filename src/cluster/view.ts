@@ -67,13 +67,3 @@ export function verbsOf(view: ClusterView, groupVersion: string, plural: string)
 }
 
 export const isReady = (n: V1Node) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
-/** Asks the API server whether this identity may do something (SelfSubjectAccessReview). */
-export async function canI(kc: KubeConfig, verb: string, resource: string, group = '', namespace?: string): Promise<boolean> {
-  const r = (await rawRequest(kc, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-    apiVersion: 'authorization.k8s.io/v1',
-    kind: 'SelfSubjectAccessReview',
-    spec: { resourceAttributes: { verb, resource, group, ...(namespace ? { namespace } : {}) } },
-  })) as { status?: { allowed?: boolean } };
-  return r.status?.allowed === true;
-}
