@@ -81,15 +81,6 @@ export async function rawList<T = KubernetesObject>(kc: KubeConfig, path: string
   return (await rawRequest(kc, 'GET', `${path}${qs}`)) as ObjectList<T>;
 }
 
-export async function getObject<T = KubernetesObject>(kc: KubeConfig, kind: Kind, name: string, namespace?: string): Promise<T | undefined> {
-  try {
-    return (await rawRequest(kc, 'GET', objectPath(kind, name, namespace))) as T;
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return undefined;
-    throw e;
-  }
-}
-
 export async function listObjects<T = KubernetesObject>(kc: KubeConfig, kind: Kind, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<T[]> {
   const q: Record<string, string> = {};
   if (opts.labelSelector) q.labelSelector = opts.labelSelector;

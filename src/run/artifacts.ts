@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeAtomic } from '../output/atomic-write.js';
 import { renderEvidenceReadme, renderProcedure, renderResultLog } from '../report/evidence.js';
@@ -8,9 +8,7 @@ import { renderReportHtml } from '../report/html.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { buildReportModel } from '../report/model.js';
 import { renderProductYaml } from '../report/product-yaml.js';
-import { parseYamlText } from '../source/yaml-file.js';
 import type { Checklist } from '../spec/checklist.js';
-import { readSubmission } from '../submission/model.js';
 import { Validator } from '../submission/validate.js';
 import type { RunResult } from './model.js';
 
@@ -26,10 +24,10 @@ export interface WrittenArtifacts {
  */
 export async function writeArtifacts(dir: string, run: RunResult, checklist: Checklist, metadata: Readonly<Record<string, string>>, opts: { checklistPath?: string } = {}): Promise<WrittenArtifacts> {
   mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
+  const sha256: Record<string, string> = {};
   const put = (rel: string, content: string) => {
     writeAtomic(join(dir, rel), content);
-    files.push(rel);
+    sha256[rel] = createHash('sha256').update(content).digest('hex');
   };
   put('e2e.log', renderE2eLog(run));
   put('results.json', renderTestJson(run));
@@ -45,13 +43,11 @@ export async function writeArtifacts(dir: string, run: RunResult, checklist: Che
   put('PRODUCT.yaml', product);
   // The report shows the pre-filled PRODUCT.yaml with its offline validation findings.
   const validation = await new Validator({ offline: true, version: run.version, checklist: opts.checklistPath }).validateFile(join(dir, 'PRODUCT.yaml'));
-  const parsed = parseYamlText(product, join(dir, 'PRODUCT.yaml'));
-  if (parsed.ok) {
-    const model = buildReportModel(readSubmission(parsed.value).submission, checklist, validation.diagnostics);
+  if (validation.submission) {
+    const model = buildReportModel(validation.submission, checklist, validation.diagnostics);
     put('report.md', renderReportMarkdown(model));
     put('report.html', renderReportHtml(model));
   }
-  const sha256 = Object.fromEntries(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
   const provenance = {
     kaic: run.kaicVersion,
     runId: run.runId,
@@ -65,8 +61,8 @@ export async function writeArtifacts(dir: string, run: RunResult, checklist: Che
     checklist: checklist.source.startsWith('/') ? relative(process.cwd(), checklist.source) || checklist.source : checklist.source,
     checks: run.checks.map((c) => ({ id: c.id, level: c.level, verdict: c.verdict, test: c.testName, found: c.found, cases: c.cases.map((x) => ({ name: x.name, verdict: x.outcome.verdict })) })),
     leaked: run.leaked,
-    sha256,
+    sha256: { ...sha256 },
   };
   put('provenance.json', `${JSON.stringify(provenance, null, 2)}\n`);
-  return { dir, files, report: join(dir, 'report.html') };
+  return { dir, files: Object.keys(sha256), report: join(dir, 'report.html') };
 }

@@ -23,8 +23,6 @@ export interface RunResult {
   readonly leaked: readonly string[];
 }
 
-export const VERDICT_ORDER = ['PASS', 'FAIL', 'ERROR', 'NOT-RUN', 'N/A'] as const;
-
 export function tally(r: RunResult): Record<string, number> {
   const t: Record<string, number> = { PASS: 0, FAIL: 0, ERROR: 0, 'NOT-RUN': 0, 'N/A': 0 };
   for (const c of r.checks) t[c.verdict] = (t[c.verdict] ?? 0) + 1;

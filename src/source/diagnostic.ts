@@ -52,7 +52,6 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code);
 }
 
-export const hasErrors = (ds: readonly Diagnostic[]): boolean => ds.some((d) => d.severity === 'error');
 
 /**
  * A diagnostic whose line and column are computed on first read: a whole-corpus analysis rolls

@@ -3,8 +3,6 @@ import { renderReportHtml } from '../../report/html.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { buildReportModel } from '../../report/model.js';
 import { formatText } from '../../source/format.js';
-import { readYamlFile } from '../../source/yaml-file.js';
-import { readSubmission } from '../../submission/model.js';
 import { Validator } from '../../submission/validate.js';
 import { checklistArgs, oneOf } from '../common-args.js';
 import { UsageError } from '../exit-codes.js';
@@ -26,11 +24,9 @@ export default defineCommand({
     const v = new Validator({ checklist: args.checklist, offline: true, version: args.version });
     const result = await v.validateFile(file);
     if (result.unreadable) throw new UsageError(formatText(result.diagnostics.find((d) => d.severity === 'error') ?? result.diagnostics[0]!));
-    const src = readYamlFile(file);
-    if (!src.ok) throw new UsageError(formatText(src.diagnostics[0]!));
     const loaded = await v.checklist(result.version!);
     if (!loaded.ok) throw new UsageError(formatText(loaded.diagnostics[0]!));
-    const model = buildReportModel(readSubmission(src.value).submission, loaded.value, args.findings ? result.diagnostics : undefined);
+    const model = buildReportModel(result.submission!, loaded.value, args.findings ? result.diagnostics : undefined);
     emit(format === 'md' ? renderReportMarkdown(model) : renderReportHtml(model), args.output);
     return 0;
   },
