@@ -57,9 +57,9 @@ rows.push(['cli: validate corpus offline, whole process', `${(performance.now() 
 
 // kaic run against the local cluster: the three checks together against the slowest alone.
 if (process.env.KAIC_BENCH_RUN !== '0') {
-  const { up } = await import('../src/localcluster/local-cluster.js');
+  const { up } = await import('../localcluster/local-cluster.js');
   const { runSuite } = await import('../src/run/suite.js');
-  const { loadChecklist } = await import('../src/spec/checklist.js');
+  const { loadChecklist } = await import('../src/standard/checklist.js');
   const { requestCounts, resetRequestCounts } = await import('../src/cluster/metrics.js');
   const cluster = await up({ log: (l) => process.stderr.write(`cluster: ${l}\n`) });
   const c = await loadChecklist('v1.35', { checklist: join(corpus, 'checklists') });

@@ -1,5 +1,5 @@
 // npm run cluster:up | cluster:down | cluster:status
-import { ClusterError, down, status, up } from '../src/localcluster/local-cluster.js';
+import { ClusterError, down, status, up } from '../localcluster/local-cluster.js';
 
 const cmd = process.argv[2];
 const log = (s: string) => process.stderr.write(`cluster: ${s}\n`);

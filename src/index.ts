@@ -1,7 +1,7 @@
 /** kaic's library API: everything the CLI does, as functions and data. */
-export { CATALOG, CATEGORY_TITLES, KNOWN_VERSIONS, catalogFor, normalizeVersion, titleFor, type CatalogEntry, type Level } from './spec/catalog.js';
-export { loadChecklist, parseChecklist, catalogChecklist, requirements, type Checklist, type ChecklistRequirement, type ChecklistOptions } from './spec/checklist.js';
-export { diffChecklists, type SpecDiff } from './spec/diff.js';
+export { CATALOG, CATEGORY_TITLES, KNOWN_VERSIONS, catalogFor, normalizeVersion, titleFor, type CatalogEntry, type Level } from './standard/catalog.js';
+export { loadChecklist, parseChecklist, catalogChecklist, requirements, type Checklist, type ChecklistRequirement, type ChecklistOptions } from './standard/checklist.js';
+export { diffChecklists, type SpecDiff } from './standard/diff.js';
 export { DIAGNOSTIC_CODES, type DiagnosticCode } from './source/codes.js';
 export type { Diagnostic, Severity } from './source/diagnostic.js';
 export { formatText, formatGithub } from './source/format.js';

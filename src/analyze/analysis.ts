@@ -1,4 +1,4 @@
-import { compareVersions, titleFor } from '../spec/catalog.js';
+import { compareVersions, titleFor } from '../standard/catalog.js';
 import { COMPONENTS } from './aliases.js';
 import type { RequirementRecord, SubmissionRecord } from './records.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { catalogChecklist, type Checklist } from '../spec/checklist.js';
+import { catalogChecklist, type Checklist } from '../standard/checklist.js';
 import type { Submission } from '../submission/model.js';
 import { metadataField } from '../submission/rules/metadata.js';
 import { Validator } from '../submission/validate.js';

@@ -1,4 +1,4 @@
-import { CATEGORY_TITLES } from '../spec/catalog.js';
+import { CATEGORY_TITLES } from '../standard/catalog.js';
 import { BUCKET_CODE, BUCKET_LABEL, BUCKETS, type Analysis } from './analysis.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

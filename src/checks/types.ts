@@ -2,7 +2,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Kind } from '../cluster/api.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { WatchTarget } from '../cluster/wait.js';
-import type { Level } from '../spec/catalog.js';
+import type { Level } from '../standard/catalog.js';
 import type { AcceleratorProfile } from './profiles/accelerators.js';
 import type { ImageSet } from './images.js';
 

@@ -1,4 +1,4 @@
-import { normalizeVersion } from '../spec/catalog.js';
+import { normalizeVersion } from '../standard/catalog.js';
 import { UsageError } from './exit-codes.js';
 
 export const checklistArgs = {

@@ -1,5 +1,5 @@
 import { formatText } from '../source/format.js';
-import { catalogChecklist, loadChecklist, type Checklist } from '../spec/checklist.js';
+import { catalogChecklist, loadChecklist, type Checklist } from '../standard/checklist.js';
 import { UsageError } from './exit-codes.js';
 
 /** Loads a checklist or throws a one-line usage error; drift warnings go to stderr. */

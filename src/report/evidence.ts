@@ -1,5 +1,5 @@
 import type { CheckResult } from '../checks/types.js';
-import { titleFor } from '../spec/catalog.js';
+import { titleFor } from '../standard/catalog.js';
 import type { RunResult } from '../run/model.js';
 import { caseLines, renderCheckText } from './go-test.js';
 

@@ -1,5 +1,5 @@
-import { CATEGORY_TITLES, titleFor } from '../spec/catalog.js';
-import type { Checklist } from '../spec/checklist.js';
+import { CATEGORY_TITLES, titleFor } from '../standard/catalog.js';
+import type { Checklist } from '../standard/checklist.js';
 import { esc, page, safeLink, statusClass } from './html-page.js';
 import { anchor, linkText, STATUS_LABEL, type ReportModel } from './model.js';
 

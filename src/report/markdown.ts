@@ -1,5 +1,5 @@
-import { CATEGORY_TITLES, titleFor } from '../spec/catalog.js';
-import type { Checklist } from '../spec/checklist.js';
+import { CATEGORY_TITLES, titleFor } from '../standard/catalog.js';
+import type { Checklist } from '../standard/checklist.js';
 import { anchor, isHttp, LEVEL_ICON, linkText, STATUS_ICON, STATUS_LABEL, type ReportModel } from './model.js';
 
 /** Escapes text for a Markdown table cell. */

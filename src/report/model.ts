@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../source/diagnostic.js';
-import { CATEGORY_TITLES, titleFor, type Level } from '../spec/catalog.js';
-import type { Checklist } from '../spec/checklist.js';
+import { CATEGORY_TITLES, titleFor, type Level } from '../standard/catalog.js';
+import type { Checklist } from '../standard/checklist.js';
 import type { Submission } from '../submission/model.js';
 import { metadataField } from '../submission/rules/metadata.js';
 

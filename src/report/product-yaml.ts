@@ -1,6 +1,6 @@
 import { isMap, isSeq, parseDocument, Document, type YAMLMap } from 'yaml';
 import type { CheckResult } from '../checks/types.js';
-import type { Checklist } from '../spec/checklist.js';
+import type { Checklist } from '../standard/checklist.js';
 import { renderTemplate } from '../submission/template.js';
 import type { RunResult } from '../run/model.js';
 import { caseLines } from './go-test.js';

@@ -8,7 +8,7 @@ import { renderReportHtml } from '../report/html.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { buildReportModel } from '../report/model.js';
 import { renderProductYaml } from '../report/product-yaml.js';
-import type { Checklist } from '../spec/checklist.js';
+import type { Checklist } from '../standard/checklist.js';
 import { Validator } from '../submission/validate.js';
 import type { RunResult } from './model.js';
 

@@ -6,8 +6,8 @@ import { withCheck } from '../cluster/metrics.js';
 import { WaitTimeout, waitFor } from '../cluster/wait.js';
 import { CHECKS } from '../checks/registry.js';
 import { deriveVerdict, type CaseHandle, type CaseOutcome, type CaseResult, type Check, type CheckResult, type CheckScope, type NotRunReason, type RunOptions } from '../checks/types.js';
-import type { Level } from '../spec/catalog.js';
-import { catalogEntry } from '../spec/catalog.js';
+import type { Level } from '../standard/catalog.js';
+import { catalogEntry } from '../standard/catalog.js';
 import { KAIC_VERSION } from '../version.js';
 import type { RunResult } from './model.js';
 

@@ -3,8 +3,8 @@ import { loadKubeConfig } from '../cluster/connect.js';
 import { discoverCluster } from '../cluster/view.js';
 import { resolveImages } from '../checks/images.js';
 import { detectProfile, profileFromFlag } from '../checks/profiles/accelerators.js';
-import type { Checklist } from '../spec/checklist.js';
-import { requirements } from '../spec/checklist.js';
+import type { Checklist } from '../standard/checklist.js';
+import { requirements } from '../standard/checklist.js';
 import { runPlan, type PlannedRequirement, type ProgressEvent } from './engine.js';
 import type { RunResult } from './model.js';
 

@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import jsyaml from 'js-yaml';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { diagnostic, type Diagnostic, type Path, type Position } from './diagnostic.js';
+import { readRegularFile } from './read-file.js';
 
 /** Larger files are refused: no checklist or PRODUCT.yaml comes near this. */
 export const MAX_YAML_BYTES = 2 * 1024 * 1024;
@@ -33,23 +34,15 @@ export function readYamlFile(file: string, display = file, opts: ParseOptions = 
     ok: false,
     diagnostics: [diagnostic('INPUT_UNREADABLE', { file: display, ...at }, [], message)],
   });
-  let size: number;
   try {
-    const st = statSync(file);
-    if (st.isDirectory()) return fail('is a directory (expected a YAML file)');
-    size = st.size;
+    if (statSync(file).isDirectory()) return fail('is a directory (expected a YAML file)');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return fail(code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(e)})`);
   }
-  if (size > MAX_YAML_BYTES) return fail(`file is ${(size / 1048576).toFixed(1)} MiB; the limit is ${MAX_YAML_BYTES / 1048576} MiB`);
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    return fail(`cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseYamlText(buf, display, opts);
+  const read = readRegularFile(file, MAX_YAML_BYTES, 'the limit for YAML files');
+  if (!read.ok) return fail(read.message);
+  return parseYamlText(read.bytes, display, opts);
 }
 
 /** Parses YAML from bytes or text; binary content and invalid UTF-8 are refused with a location. */
@@ -68,7 +61,8 @@ export function parseYamlText(input: Buffer | string, file: string, opts: ParseO
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (opts.fast) {
+  // Anchors go through the full parser, which bounds what aliases expand to (js-yaml does not).
+  if (opts.fast && !ANCHOR.test(text)) {
     let data: unknown;
     let ok = true;
     try {
@@ -98,22 +92,86 @@ export function parseYamlText(input: Buffer | string, file: string, opts: ParseO
     }
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (e) {
+    // The parser recurses; input nested deep enough to exhaust the stack is refused, not a crash.
+    if (e instanceof RangeError) return { ok: false, diagnostics: [diagnostic('YAML_SYNTAX', { file, ...START }, [], `nested too deeply to parse (more than ${MAX_YAML_DEPTH} levels)`)] };
+    throw e;
+  }
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      diagnostics: doc.errors.map((err) => {
-        const p = lines.linePos(err.pos[0]);
-        const first = err.message.split('\n')[0] ?? err.message;
-        return diagnostic('YAML_SYNTAX', { file, line: p.line, col: p.col }, [], `${first.replace(/ at line \d+, column \d+:?$/, '')} (${err.code})`);
-      }),
-    };
+    // One mistake (a tab, a bad indent) makes the parser report dozens of follow-on errors: the
+    // first is the real one, and the only one worth reading (the Go parser also stops there).
+    const err = doc.errors[0]!;
+    const p = lines.linePos(err.pos[0]);
+    const first = err.message.split('\n')[0] ?? err.message;
+    const more = doc.errors.length > 1 ? `; fix it first, ${doc.errors.length - 1} later parse error${doc.errors.length === 2 ? '' : 's'} may follow from it` : '';
+    return { ok: false, diagnostics: [diagnostic('YAML_SYNTAX', { file, line: p.line, col: p.col }, [], `${first.replace(/ at line \d+, column \d+:?$/, '')} (${err.code})${more}`)] };
   }
   if (doc.contents === null || isScalar(doc.contents) && doc.contents.value === null) {
     return { ok: false, diagnostics: [diagnostic('INPUT_UNREADABLE', { file, ...START }, [], 'the document is empty')] };
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const shape = measure(doc);
+  if (shape.problem) {
+    const p = shape.at !== undefined ? lines.linePos(shape.at) : START;
+    return { ok: false, diagnostics: [diagnostic('YAML_SYNTAX', { file, line: p.line, col: p.col }, [], shape.problem)] };
+  }
+  // Aliases resolve to shared objects, so reading them costs nothing; `measure` already bounded
+  // what a consumer walking the data would see, which is the real defence against alias bombs.
+  const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
   return { ok: true, value: { file, text, data, positions: () => ({ doc, lines }) }, warnings: [] };
+}
+
+/** An anchor (`&name`) anywhere a node can start. URLs with `?a=1&b=2` do not match. */
+const ANCHOR = /(?:^|[\s[{,:-])&[^\s]/m;
+
+/**
+ * Bounds on a parsed document. The reviewers' Go parser reads files with any number of aliases
+ * (yaml's default limit of 100 rejected real submissions), so the count is free; what is bounded is
+ * the size of the data once aliases are expanded, its depth, and self-containing anchors.
+ */
+export const MAX_EXPANDED_NODES = 200_000;
+export const MAX_YAML_DEPTH = 200;
+
+function measure(doc: Document.Parsed): { problem?: string; at?: number } {
+  const size = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  let problem: string | undefined;
+  let at: number | undefined;
+  const visit = (node: unknown, depth: number): number => {
+    if (problem) return 0;
+    if (depth > MAX_YAML_DEPTH) {
+      problem = `nested deeper than ${MAX_YAML_DEPTH} levels (kaic's limit)`;
+      at = (node as Node).range?.[0];
+      return 0;
+    }
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      if (!target) return 1;
+      if (open.has(target)) {
+        problem = `alias *${node.source} refers to a node that contains it (a recursive structure)`;
+        at = node.range?.[0];
+        return 0;
+      }
+      return visit(target, depth);
+    }
+    const known = size.get(node);
+    if (known !== undefined) return known;
+    let n = 1;
+    open.add(node);
+    if (isMap(node)) for (const pair of node.items) n += visit(pair.key, depth + 1) + visit(pair.value, depth + 1);
+    else if (isSeq(node)) for (const item of node.items) n += visit(item, depth + 1);
+    open.delete(node);
+    size.set(node, n);
+    if (n > MAX_EXPANDED_NODES && !problem) {
+      problem = `aliases expand this document to more than ${MAX_EXPANDED_NODES.toLocaleString('en-US')} nodes (kaic's limit; a PRODUCT.yaml has a few hundred)`;
+      at = (node as Node).range?.[0];
+    }
+    return n;
+  };
+  visit(doc.contents, 0);
+  return { problem, at };
 }
 
 function offsetToPos(prefix: string, _offset: number): Position {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { diagnostic, type Diagnostic, type Path } from '../source/diagnostic.js';
 import { locate, type YamlSource } from '../source/yaml-file.js';
-import { normalizeVersion } from '../spec/catalog.js';
+import { normalizeVersion } from '../standard/catalog.js';
 
 /** One requirement entry of a PRODUCT.yaml, with YAML nulls read as the CNCF validator reads them. */
 export interface SubmissionRequirement {

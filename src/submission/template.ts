@@ -1,5 +1,5 @@
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document } from 'yaml';
-import type { Checklist } from '../spec/checklist.js';
+import type { Checklist } from '../standard/checklist.js';
 
 const K8S_CONFORMANCE_PLACEHOLDER = (version: string) => `[URL to your k8s-conformance submission, e.g. https://github.com/cncf/k8s-conformance/tree/master/${version}/<product>]`;
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compareDiagnostics, diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import { locate, readYamlFile } from '../source/yaml-file.js';
-import { catalogChecklist, loadChecklist, type Checklist, type ChecklistOptions } from '../spec/checklist.js';
+import { catalogChecklist, loadChecklist, type Checklist, type ChecklistOptions } from '../standard/checklist.js';
 import { readSubmission, type Submission } from './model.js';
 import { antiPatternRule } from './rules/anti-patterns.js';
 import { makeContext, type Rule } from './rules/context.js';

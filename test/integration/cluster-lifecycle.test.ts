@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ClusterError, down, isAlive, isHealthy, paths, status, up } from '../../src/localcluster/local-cluster.js';
+import { ClusterError, down, isAlive, isHealthy, paths, status, up } from '../../localcluster/local-cluster.js';
 
 // A second, throw-away cluster, so the shared one other tests use is left alone.
 const NAME = 'kaic-lifecycle';

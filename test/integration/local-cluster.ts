@@ -2,7 +2,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { TestContext } from 'node:test';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
 import { waitFor } from '../../src/cluster/wait.js';
-import { up } from '../../src/localcluster/local-cluster.js';
+import { up } from '../../localcluster/local-cluster.js';
 
 let shared: Promise<KubeConfig> | undefined;
 

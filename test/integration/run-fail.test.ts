@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
 import { RunScope } from '../../src/cluster/scope.js';
-import { paths } from '../../src/localcluster/local-cluster.js';
+import { paths } from '../../localcluster/local-cluster.js';
 import { runSuite } from '../../src/run/suite.js';
 import { localCluster } from './local-cluster.js';
 import { checklist, leftovers, twinCluster } from './run-helpers.js';

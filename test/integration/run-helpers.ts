@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
 import { findLabelled, refText } from '../../src/cluster/scope.js';
-import { down, up, type ClusterOptions } from '../../src/localcluster/local-cluster.js';
-import { loadChecklist, type Checklist } from '../../src/spec/checklist.js';
+import { down, up, type ClusterOptions } from '../../localcluster/local-cluster.js';
+import { loadChecklist, type Checklist } from '../../src/standard/checklist.js';
 import { CHECKLISTS, ROOT, tmp } from '../helpers.js';
 
 export async function checklist(v = 'v1.35'): Promise<Checklist> {

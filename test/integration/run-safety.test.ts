@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { rawRequest } from '../../src/cluster/api.js';
 import { waitFor } from '../../src/cluster/wait.js';
 import { RUN_LABEL } from '../../src/cluster/scope.js';
-import { paths } from '../../src/localcluster/local-cluster.js';
+import { paths } from '../../localcluster/local-cluster.js';
 import { clusterRoleYaml } from '../../src/run/rbac.js';
 import { CHECKLISTS, tmp } from '../helpers.js';
 import { localCluster, testNamespace } from './local-cluster.js';

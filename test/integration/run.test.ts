@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import { parse } from 'yaml';
 import { parseJunit, parseTestJson, parseTestText, statusOf } from '../../src/artifacts/go-test-report.js';
-import { paths } from '../../src/localcluster/local-cluster.js';
+import { paths } from '../../localcluster/local-cluster.js';
 import { waitFor } from '../../src/cluster/wait.js';
 import { Validator } from '../../src/submission/validate.js';
 import { CHECKLISTS, tmp } from '../helpers.js';

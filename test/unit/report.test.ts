@@ -6,7 +6,7 @@ import { renderChecklistHtml, renderReportHtml } from '../../src/report/html.js'
 import { renderChecklistMarkdown, renderReportMarkdown } from '../../src/report/markdown.js';
 import { buildReportModel } from '../../src/report/model.js';
 import { readYamlFile } from '../../src/source/yaml-file.js';
-import { loadChecklist } from '../../src/spec/checklist.js';
+import { loadChecklist } from '../../src/standard/checklist.js';
 import { readSubmission } from '../../src/submission/model.js';
 import { CHECKLISTS, ROOT, SUBMISSIONS } from '../helpers.js';
 

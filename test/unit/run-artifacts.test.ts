@@ -5,7 +5,7 @@ import { parseJunit, parseTestJson, parseTestText, statusOf } from '../../src/ar
 import { renderE2eLog, renderJunit, renderTestJson } from '../../src/report/go-test.js';
 import { renderEvidenceReadme, renderProcedure } from '../../src/report/evidence.js';
 import { renderProductYaml } from '../../src/report/product-yaml.js';
-import { loadChecklist } from '../../src/spec/checklist.js';
+import { loadChecklist } from '../../src/standard/checklist.js';
 import { parse } from 'yaml';
 import { CHECKLISTS } from '../helpers.js';
 import { sampleRun } from '../fixture-run.js';

@@ -10,7 +10,7 @@ import { completePools, driverOf } from '../../src/checks/dra-support.js';
 import { ConfigFileError, parseDuration, readRunConfig } from '../../src/run/config-file.js';
 import { plan, RunConfigError } from '../../src/run/suite.js';
 import { clusterRoleYaml } from '../../src/run/rbac.js';
-import { loadChecklist } from '../../src/spec/checklist.js';
+import { loadChecklist } from '../../src/standard/checklist.js';
 import { parse } from 'yaml';
 import { CHECKLISTS, tmp } from '../helpers.js';
 

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { loadChecklist, type Checklist } from '../../src/spec/checklist.js';
+import { loadChecklist, type Checklist } from '../../src/standard/checklist.js';
 import { renderTemplate, upgradeDocument } from '../../src/submission/template.js';
 import { Validator } from '../../src/submission/validate.js';
 import { CHECKLISTS, SUBMISSIONS, tmp } from '../helpers.js';

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
-import { CATALOG, CATEGORY_TITLES, KNOWN_VERSIONS } from '../../spec/catalog.js';
-import { diffChecklists } from '../../spec/diff.js';
+import { CATALOG, CATEGORY_TITLES, KNOWN_VERSIONS } from '../../standard/catalog.js';
+import { diffChecklists } from '../../standard/diff.js';
 import { checklistArgs, oneOf, versionArg } from '../common-args.js';
 import { loadOrFail } from '../load.js';
 

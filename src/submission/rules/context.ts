@@ -1,7 +1,7 @@
 import type { DiagnosticCode } from '../../source/codes.js';
 import { diagnostic, lazyDiagnostic, type Diagnostic, type Path } from '../../source/diagnostic.js';
 import { locate } from '../../source/yaml-file.js';
-import type { Checklist, ChecklistRequirement } from '../../spec/checklist.js';
+import type { Checklist, ChecklistRequirement } from '../../standard/checklist.js';
 import type { Submission, SubmissionRequirement } from '../model.js';
 
 /** What every rule sees: the submission, the checklist it is judged against, and a reporter. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArtifact, statusOf, type ParseResult } from '../../artifacts/go-test-report.js';
-import { knownTestsFor } from '../../spec/checklist.js';
+import { knownTestsFor } from '../../standard/checklist.js';
 import { artifactNameOf, resolveEvidence } from '../evidence.js';
 import type { Rule } from './context.js';
 

@@ -1,4 +1,4 @@
-import { CATEGORY_TITLES } from '../../spec/catalog.js';
+import { CATEGORY_TITLES } from '../../standard/catalog.js';
 import type { Rule, RuleContext } from './context.js';
 
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();

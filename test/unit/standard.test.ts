@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CATALOG, KNOWN_VERSIONS, catalogFor, normalizeVersion } from '../../src/spec/catalog.js';
-import { loadChecklist, parseChecklist, requirements, type Checklist } from '../../src/spec/checklist.js';
-import { diffChecklists } from '../../src/spec/diff.js';
+import { CATALOG, KNOWN_VERSIONS, catalogFor, normalizeVersion } from '../../src/standard/catalog.js';
+import { loadChecklist, parseChecklist, requirements, type Checklist } from '../../src/standard/checklist.js';
+import { diffChecklists } from '../../src/standard/diff.js';
 import { parseYamlText } from '../../src/source/yaml-file.js';
 import { CHECKLISTS, tmp } from '../helpers.js';
 

@@ -9,7 +9,7 @@ import { deviceClass, nodes, resourceSlices, DEFAULT_TOPOLOGY, type Topology } f
  * from Go modules, started by kwokctl's binary runtime, with kwok simulating nodes and pods.
  * State lives in `<repo>/.kaic/` (ignored by git); binaries in `~/.cache/kaic/bin/<component>-<version>/`.
  */
-export const REPO = resolve(import.meta.dirname, '..', '..');
+export const REPO = resolve(import.meta.dirname, '..');
 export const CLUSTER_NAME = 'kaic';
 
 export class ClusterError extends Error {}
