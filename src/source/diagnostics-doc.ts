@@ -9,11 +9,15 @@ export function renderDiagnosticsDoc(): string {
     '',
     'Every finding prints as `FILE:LINE:COL SEVERITY CODE PATH: message`. "CNCF" marks rules the CNCF reviewers\' validator also enforces; the others are kaic\'s own checks (errors where a reviewer would reject the evidence, warnings for known anti-patterns).',
     '',
-    'Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 unreadable input or bad usage.',
+    'Exit codes: 0 no errors (warnings allowed), 1 at least one error, 2 unreadable input or bad usage, 70 an internal error (a bug in kaic, never a verdict on the file; `--debug` prints the trace). See docs/decisions/0005-validate-hardening.md.',
     '',
-    '| Code | Severity | CNCF | Meaning |',
-    '|:--|:--|:--:|:--|',
+    '"Strict" marks the anti-pattern warnings that `kaic validate --strict` turns into errors.',
+    '',
+    'Evidence paths: `file://PATH#TestName` cites one test in a test report; on a plain path `#` is part of the file name unless only the name without it exists, and then it is an anchor into the file (`README.md#setup`), never a test name. Prefer `file://…#TestName` from v1.37, where the reviewers\' validator parses it; for earlier versions cite the report without a fragment and kaic looks for the requirement\'s known test names.',
+    '',
+    '| Code | Severity | CNCF | Strict | Meaning |',
+    '|:--|:--|:--:|:--:|:--|',
   ];
-  for (const [code, d] of Object.entries(DIAGNOSTIC_CODES)) lines.push(`| \`${code}\` | ${d.severity} | ${d.cncf ? '✓' : ''} | ${d.doc.replace(/\|/g, '\\|')} |`);
+  for (const [code, d] of Object.entries(DIAGNOSTIC_CODES)) lines.push(`| \`${code}\` | ${d.severity} | ${d.cncf ? '✓' : ''} | ${'strict' in d && d.strict ? '✓' : ''} | ${d.doc.replace(/\|/g, '\\|')} |`);
   return `${lines.join('\n')}\n`;
 }

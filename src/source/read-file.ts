@@ -55,3 +55,24 @@ export function readRegularFile(file: string, limit: number, what: string): Read
     closeSync(fd);
   }
 }
+
+/** The first `n` bytes of a regular file, without blocking on FIFOs or devices; undefined otherwise. */
+export function readHead(file: string, n: number): { bytes: Buffer; size: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const buf = Buffer.alloc(Math.min(n, st.size));
+    const got = buf.length ? readSync(fd, buf, 0, buf.length, 0) : 0;
+    return { bytes: buf.subarray(0, got), size: st.size };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -119,7 +119,14 @@ export function parseYamlText(input: Buffer | string, file: string, opts: ParseO
   }
   // Aliases resolve to shared objects, so reading them costs nothing; `measure` already bounded
   // what a consumer walking the data would see, which is the real defence against alias bombs.
-  const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  } catch (e) {
+    // Alias problems `measure` did not foresee surface here: bad input, reported at the start.
+    if (e instanceof ReferenceError || e instanceof RangeError) return { ok: false, diagnostics: [diagnostic('YAML_SYNTAX', { file, ...START }, [], e.message)] };
+    throw e;
+  }
   return { ok: true, value: { file, text, data, positions: () => ({ doc, lines }) }, warnings: [] };
 }
 
@@ -148,7 +155,11 @@ function measure(doc: Document.Parsed): { problem?: string; at?: number } {
     }
     if (isAlias(node)) {
       const target = node.resolve(doc);
-      if (!target) return 1;
+      if (!target) {
+        problem = `alias *${node.source} has no anchor &${node.source} before it`;
+        at = node.range?.[0];
+        return 0;
+      }
       if (open.has(target)) {
         problem = `alias *${node.source} refers to a node that contains it (a recursive structure)`;
         at = node.range?.[0];
@@ -160,7 +171,16 @@ function measure(doc: Document.Parsed): { problem?: string; at?: number } {
     if (known !== undefined) return known;
     let n = 1;
     open.add(node);
-    if (isMap(node)) for (const pair of node.items) n += visit(pair.key, depth + 1) + visit(pair.value, depth + 1);
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isMap(pair.key) || isSeq(pair.key)) {
+          problem = 'a mapping key is itself a list or mapping (`? [a]: b`); keys must be plain values';
+          at = (pair.key as Node).range?.[0];
+          return 0;
+        }
+        n += visit(pair.key, depth + 1) + visit(pair.value, depth + 1);
+      }
+    }
     else if (isSeq(node)) for (const item of node.items) n += visit(item, depth + 1);
     open.delete(node);
     size.set(node, n);

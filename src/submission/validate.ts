@@ -2,7 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { compareDiagnostics, diagnostic, type Diagnostic } from '../source/diagnostic.js';
-import { locate, readYamlFile } from '../source/yaml-file.js';
+import { locate, parseYamlText, readYamlFile, type Loaded, type YamlSource } from '../source/yaml-file.js';
+import { STRICT_CODES } from '../source/codes.js';
 import { catalogChecklist, loadChecklist, type Checklist, type ChecklistOptions } from '../standard/checklist.js';
 import { readSubmission, type Submission } from './model.js';
 import { antiPatternRule } from './rules/anti-patterns.js';
@@ -25,6 +26,8 @@ export interface ValidateOptions extends ChecklistOptions {
    * when read (findings are then not sorted by line).
    */
   readonly bulk?: boolean;
+  /** `--strict`: the anti-pattern warnings (STRICT_CODES) become errors. */
+  readonly strict?: boolean;
 }
 
 export interface FileResult {
@@ -36,6 +39,8 @@ export interface FileResult {
   readonly unreadable: boolean;
   /** The parsed submission, when the file was readable YAML. */
   readonly submission?: Submission;
+  /** kaic failed on this file (a bug): the error, reported as INTERNAL_ERROR; other files go on. */
+  readonly internalError?: Error;
 }
 
 const INPUT_CODES = new Set(['INPUT_UNREADABLE', 'YAML_SYNTAX', 'VERSION_UNKNOWN']);
@@ -45,7 +50,14 @@ export function expandPaths(paths: readonly string[]): { files: string[]; diagno
   const files: string[] = [];
   const diagnostics: Diagnostic[] = [];
   const walk = (dir: string, out: string[]) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      diagnostics.push(diagnostic('INPUT_UNREADABLE', { file: dir, line: 1, col: 1 }, [], `cannot list the folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`));
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
       const p = join(dir, entry.name);
       if (entry.isDirectory()) walk(p, out);
@@ -92,8 +104,33 @@ export class Validator {
     return c;
   }
 
+  /** Validates one file. Never throws: a kaic bug on one file becomes that file's INTERNAL_ERROR. */
   async validateFile(file: string): Promise<FileResult> {
-    const loaded = readYamlFile(file, file, { fast: this.opts.bulk });
+    try {
+      return this.finish(await this.judge(file, readYamlFile(file, file, { fast: this.opts.bulk })));
+    } catch (e) {
+      return internalResult(file, e);
+    }
+  }
+
+  /**
+   * Validates PRODUCT.yaml content as if it were the file at `file` (evidence resolves next to it).
+   * The fuzz test feeds mutants through here, in-process.
+   */
+  async validateText(input: Buffer | string, file: string): Promise<FileResult> {
+    try {
+      return this.finish(await this.judge(file, parseYamlText(input, file, { fast: this.opts.bulk })));
+    } catch (e) {
+      return internalResult(file, e);
+    }
+  }
+
+  private finish(r: FileResult): FileResult {
+    if (!this.opts.strict) return r;
+    return { ...r, diagnostics: r.diagnostics.map((d) => (d.severity === 'warning' && STRICT_CODES.has(d.code) ? { code: d.code, severity: 'error' as const, file: d.file, line: d.line, col: d.col, path: d.path, message: d.message, ...(d.requirement ? { requirement: d.requirement } : {}) } : d)) };
+  }
+
+  private async judge(file: string, loaded: Loaded<YamlSource>): Promise<FileResult> {
     if (!loaded.ok) return { file, diagnostics: loaded.diagnostics, unreadable: true };
     const { submission, diagnostics } = readSubmission(loaded.value);
     const out: Diagnostic[] = [...diagnostics];
@@ -182,6 +219,17 @@ export async function validatePaths(paths: readonly string[], opts: ValidateOpti
   const results: FileResult[] = diagnostics.map((d) => ({ file: d.file, diagnostics: [d], unreadable: true }));
   for (const f of files) results.push(await v.validateFile(f));
   return results;
+}
+
+function internalResult(file: string, e: unknown): FileResult {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const first = (err.message.split('\n')[0] ?? '').slice(0, 200);
+  return {
+    file,
+    diagnostics: [diagnostic('INTERNAL_ERROR', { file, line: 1, col: 1 }, [], `kaic failed on this file: ${err.name}: ${first} (this is a kaic bug, not a problem in the file; run with --debug for the trace and report it)`)],
+    unreadable: false,
+    internalError: err,
+  };
 }
 
 export function exitCodeForValidation(results: readonly FileResult[]): 0 | 1 | 2 {

@@ -32,7 +32,7 @@ const PINNED: Record<string, string[]> = {
   // MUST; three MUSTs answered N/A with `evidence: "N/A"` (a string, not a list); evidence text
   // "see secure_accelerator_access.md" is not a path.
   'v1.33/talos': [
-    'DRA_V133_IMPLEMENTED:dra_support', 'EVIDENCE_FILE_MISSING:secure_accelerator_access', 'LEVEL_CHANGED:dra_support',
+    'DRA_V133_IMPLEMENTED:dra_support', 'EVIDENCE_FILE_MISSING:secure_accelerator_access', 'EVIDENCE_PROVES_NOTHING:secure_accelerator_access', 'LEVEL_CHANGED:dra_support',
     'METADATA_FIELD_MISSING:metadata', 'METADATA_FIELD_MISSING:metadata',
     'MUST_NOT_IMPLEMENTED:accelerator_metrics', 'MUST_NOT_IMPLEMENTED:ai_service_metrics', 'MUST_NOT_IMPLEMENTED:cluster_autoscaling',
     'SPEC_TYPE:spec.observability[0].evidence', 'SPEC_TYPE:spec.observability[1].evidence', 'SPEC_TYPE:spec.schedulingOrchestration[1].evidence',
@@ -41,20 +41,20 @@ const PINNED: Record<string, string[]> = {
   'v1.33/jdcloud': ['DEVICE_PLUGIN_AS_DRA:dra_support', 'METADATA_FIELD_MISSING:metadata', 'METADATA_FIELD_MISSING:metadata', 'STATUS_INVALID:dra_support'],
   // cluster_autoscaling N/A (a MUST), two evidence lists holding "".
   'v1.33/daocloud': ['EVIDENCE_EMPTY_STRING:cluster_autoscaling', 'EVIDENCE_EMPTY_STRING:dra_support', 'METADATA_FIELD_MISSING:metadata', 'MUST_NOT_IMPLEMENTED:cluster_autoscaling'],
-  // PNG logo; DRA claimed on v1.33.
+  // PNG logo (a warning only: the reviewers' validator has no logo check); DRA claimed on v1.33.
   'v1.33/alauda': ['DRA_V133_IMPLEMENTED:dra_support', 'LOGO_FORMAT:metadata.productLogoUrl'],
   // secure_accelerator_access cites secure_accelerator_access_tests.md, which is not committed.
-  'v1.33/giantswarm': ['DRA_V133_IMPLEMENTED:dra_support', 'EVIDENCE_FILE_MISSING:secure_accelerator_access', 'METADATA_FIELD_MISSING:metadata', 'METADATA_FIELD_MISSING:metadata'],
+  'v1.33/giantswarm': ['DRA_V133_IMPLEMENTED:dra_support', 'EVIDENCE_FILE_MISSING:secure_accelerator_access', 'EVIDENCE_PROVES_NOTHING:secure_accelerator_access', 'METADATA_FIELD_MISSING:metadata', 'METADATA_FIELD_MISSING:metadata'],
   // platformVersion: 1 (a YAML number); evidence ./dra.yaml not committed.
-  'v1.34/ovh': ['EVIDENCE_FILE_MISSING:dra_support', 'METADATA_FIELD_MISSING:metadata', 'METADATA_FIELD_TYPE:metadata.platformVersion'],
+  'v1.34/ovh': ['EVIDENCE_FILE_MISSING:dra_support', 'EVIDENCE_PROVES_NOTHING:dra_support', 'METADATA_FIELD_MISSING:metadata', 'METADATA_FIELD_TYPE:metadata.platformVersion'],
   // dra_support kept at SHOULD (the v1.33 level) in a v1.34 file.
   'v1.34/rke2': ['LEVEL_CHANGED:dra_support'],
   // Built from the v1.34 template: the three v1.35 accelerator SHOULDs are missing.
   'v1.35/cks': ['METADATA_FIELD_MISSING:metadata', 'REQUIREMENT_MISSING:driver_runtime_management', 'REQUIREMENT_MISSING:gpu_sharing', 'REQUIREMENT_MISSING:virtualized_accelerator'],
   // repoUrl: N/A; three SHOULDs Implemented with `evidence: []`.
   'v1.35/oke': ['EVIDENCE_NONE:driver_runtime_management', 'EVIDENCE_NONE:gpu_sharing', 'EVIDENCE_NONE:virtualized_accelerator', 'METADATA_URL_SCHEME:metadata.repoUrl'],
-  // productLogoUrl has a leading space (so nobody checks it), repoUrl: N/A, cluster_autoscaling without evidence.
-  'v1.35/rafay': ['EVIDENCE_NONE:cluster_autoscaling', 'METADATA_URL_SCHEME:metadata.productLogoUrl', 'METADATA_URL_SCHEME:metadata.repoUrl'],
+  // productLogoUrl has a leading space (so nobody checks it), repoUrl: N/A, cluster_autoscaling (a MUST) with `evidence: []`.
+  'v1.35/rafay': ['EVIDENCE_PROVES_NOTHING:cluster_autoscaling', 'METADATA_URL_SCHEME:metadata.productLogoUrl', 'METADATA_URL_SCHEME:metadata.repoUrl'],
   // Clean apart from docs-only evidence; its e2e.log (Ginkgo) is cited by name but is not `e2e.log`-parsed as go test.
   'v1.35/daocloud': [],
   // "MIG is not supported on T4" sits in parentheses: a qualification, not a contradiction.

@@ -44,7 +44,7 @@ test('files over the size limit are refused before parsing', () => {
   writeFileSync(f, `a: "${'x'.repeat(10 * 1024 * 1024)}"\n`);
   const r = readYamlFile(f);
   assert.equal(r.ok, false);
-  assert.match((r as { diagnostics: { message: string }[] }).diagnostics[0]!.message, /MiB; the limit/);
+  assert.match((r as { diagnostics: { message: string }[] }).diagnostics[0]!.message, /is 10 MiB, over the limit for YAML files \(2 MiB\)/);
 });
 
 test('locate finds a nested node, and the nearest ancestor for a missing one', () => {

@@ -89,7 +89,7 @@ test('evidence: file:// and bare paths resolve next to PRODUCT.yaml, vX.Y/<dir>/
     setReq(doc, 'pod_autoscaling', 'evidence', ['file://evidence/missing.log']);
     setReq(doc, 'robust_controller', 'evidence', ['', 'evidence/procedure.log']);
   });
-  assert.deepEqual((await codes(file)).sort(), ['EVIDENCE_EMPTY_STRING:robust_controller', 'EVIDENCE_FILE_MISSING:pod_autoscaling', 'EVIDENCE_PATH_ESCAPE:gang_scheduling']);
+  assert.deepEqual((await codes(file)).sort(), ['EVIDENCE_EMPTY_STRING:robust_controller', 'EVIDENCE_FILE_MISSING:pod_autoscaling', 'EVIDENCE_PATH_ESCAPE:gang_scheduling', 'EVIDENCE_PROVES_NOTHING:gang_scheduling', 'EVIDENCE_PROVES_NOTHING:pod_autoscaling']);
 });
 
 test('test artifacts: a failing subtest, a missing test, a #fragment and an unparseable file are errors naming the tests', async () => {
@@ -106,7 +106,7 @@ test('test artifacts: a failing subtest, a missing test, a #fragment and an unpa
       setReq(doc, 'secure_accelerator_access', 'evidence', ['file://results/junit.xml#TestSecureAcceleratorAccess']);
       setReq(doc, 'gang_scheduling', 'evidence', ['file://results/junit.xml']);
       setReq(doc, 'robust_controller', 'evidence', ['results/junit.xml']);
-      setReq(doc, 'pod_autoscaling', 'evidence', ['results/junit.xml#TestNope']);
+      setReq(doc, 'pod_autoscaling', 'evidence', ['file://results/junit.xml#TestNope']);
       setReq(doc, 'ai_inference', 'evidence', ['broken/junit.xml']);
       setReq(doc, 'accelerator_metrics', 'evidence', ['results/e2e.log', 'results/results.json']);
     },
@@ -119,9 +119,15 @@ test('test artifacts: a failing subtest, a missing test, a #fragment and an unpa
   );
   const r = await offline.validateFile(file);
   const got = r.diagnostics.map((d) => `${d.code}:${d.requirement}`).sort();
-  assert.deepEqual(got, ['ARTIFACT_TEST_FAILED:accelerator_metrics', 'ARTIFACT_TEST_FAILED:gang_scheduling', 'ARTIFACT_TEST_MISSING:pod_autoscaling', 'ARTIFACT_TEST_MISSING:robust_controller', 'ARTIFACT_UNPARSEABLE:ai_inference']);
-  assert.match(r.diagnostics.find((d) => d.requirement === 'gang_scheduling')!.message, /TestGangScheduling\/AllOrNothing/);
-  assert.match(r.diagnostics.find((d) => d.requirement === 'robust_controller')!.message, /TestRobustCRDControllerOperation/);
+  assert.deepEqual(got, [
+    'ARTIFACT_TEST_FAILED:accelerator_metrics', 'ARTIFACT_TEST_FAILED:gang_scheduling', 'ARTIFACT_TEST_MISSING:pod_autoscaling', 'ARTIFACT_TEST_MISSING:robust_controller', 'ARTIFACT_UNPARSEABLE:ai_inference',
+    // accelerator_metrics also cites a passing e2e.log, so only the others rest on nothing.
+    'EVIDENCE_PROVES_NOTHING:ai_inference', 'EVIDENCE_PROVES_NOTHING:gang_scheduling', 'EVIDENCE_PROVES_NOTHING:pod_autoscaling', 'EVIDENCE_PROVES_NOTHING:robust_controller',
+  ]);
+  assert.match(r.diagnostics.find((d) => d.code === 'ARTIFACT_TEST_MISSING' && d.requirement === 'pod_autoscaling')!.message, /TestNope/);
+  const msg = (code: string, req: string) => r.diagnostics.find((d) => d.code === code && d.requirement === req)!.message;
+  assert.match(msg('ARTIFACT_TEST_FAILED', 'gang_scheduling'), /TestGangScheduling\/AllOrNothing/);
+  assert.match(msg('ARTIFACT_TEST_MISSING', 'robust_controller'), /TestRobustCRDControllerOperation/);
 });
 
 test('anti-patterns: contradicting notes, device plugin as DRA, docs-only MUST, v1.33 DRA, no evidence', async () => {
@@ -132,7 +138,7 @@ test('anti-patterns: contradicting notes, device plugin as DRA, docs-only MUST, 
     setReq(doc, 'accelerator_metrics', 'evidence', []);
     setReq(doc, 'pod_autoscaling', 'notes', 'HPA works (scale-to-zero is not supported on v1 clusters).');
   });
-  assert.deepEqual((await codes(file)).sort(), ['DEVICE_PLUGIN_AS_DRA:dra_support', 'EVIDENCE_NONE:accelerator_metrics', 'MUST_DOCS_ONLY:ai_inference', 'NOTES_CONTRADICT_STATUS:gang_scheduling']);
+  assert.deepEqual((await codes(file)).sort(), ['DEVICE_PLUGIN_AS_DRA:dra_support', 'EVIDENCE_PROVES_NOTHING:accelerator_metrics', 'MUST_DOCS_ONLY:ai_inference', 'NOTES_CONTRADICT_STATUS:gang_scheduling']);
   const v133 = validSubmission('v1.33');
   assert.deepEqual(await codes(v133.file), ['DRA_V133_IMPLEMENTED:dra_support']);
 });

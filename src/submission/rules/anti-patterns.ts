@@ -16,7 +16,9 @@ export const antiPatternRule: Rule = (ctx) => {
     const status = req.status ?? '';
     const filled = req.evidence.filter((e) => e.trim() !== '');
     const text = `${req.notes}\n${req.evidence.join('\n')}`;
-    if ((status === 'Implemented' || status === 'Partially Implemented') && filled.length === 0 && !req.typeErrors.includes('evidence')) {
+    // A MUST answered Implemented with nothing behind it is an error (EVIDENCE_PROVES_NOTHING, evidence rule).
+    const mustCovered = want.level === 'MUST' && status === 'Implemented';
+    if ((status === 'Implemented' || status === 'Partially Implemented') && filled.length === 0 && !req.typeErrors.includes('evidence') && !mustCovered) {
       ctx.report('EVIDENCE_NONE', [...req.path, 'evidence'], `\`${id}\` is ${status} but cites no evidence`, { requirement: id });
     }
     req.evidence.forEach((e, i) => {
