@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { diagnostic, type Diagnostic } from '../source/diagnostic.js';
 import { locate, parseYamlText, readYamlFile, type Loaded, type YamlSource } from '../source/yaml-file.js';
@@ -114,14 +115,22 @@ export interface ChecklistOptions {
   readonly offline?: boolean;
   readonly cacheDir?: string;
   readonly fetchImpl?: typeof fetch;
+  /** Use the checklists shipped with kaic (default true; false to exercise the cache and download). */
+  readonly bundled?: boolean;
 }
 
 export const defaultCacheDir = () => process.env.KAIC_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kaic');
 const OFFICIAL_BASE = 'https://raw.githubusercontent.com/cncf/k8s-ai-conformance/main/docs/';
 
 /**
- * Finds the checklist for a version: `--checklist` (file or folder), then the cache, then (unless
- * offline) a download from the official repository into the cache.
+ * The official checklists shipped in the package (`checklists/`, beside `src/` and `dist/`), with
+ * their source recorded in `checklists/sources.json`.
+ */
+export const BUNDLED_CHECKLISTS = fileURLToPath(new URL('../../checklists/', import.meta.url));
+
+/**
+ * Finds the checklist for a version: `--checklist` (file or folder), then the copy shipped with
+ * kaic, then the cache, then (unless offline) a download from the official repository into the cache.
  */
 export async function loadChecklist(version: string, opts: ChecklistOptions = {}): Promise<Loaded<Checklist>> {
   const name = checklistFileName(version);
@@ -145,6 +154,8 @@ export async function loadChecklist(version: string, opts: ChecklistOptions = {}
     if (existsSync(file)) return fromFile(file);
     return unknown(`no checklist for ${version} in ${opts.checklist} (looked for ${name})`);
   }
+  const bundled = join(BUNDLED_CHECKLISTS, name);
+  if (opts.bundled !== false && existsSync(bundled)) return fromFile(bundled);
   const cacheDir = join(opts.cacheDir ?? defaultCacheDir(), 'checklists');
   const cached = join(cacheDir, name);
   if (existsSync(cached)) return fromFile(cached);

@@ -217,7 +217,11 @@ export async function validatePaths(paths: readonly string[], opts: ValidateOpti
   const { files, diagnostics } = expandPaths(paths);
   const v = new Validator(opts);
   const results: FileResult[] = diagnostics.map((d) => ({ file: d.file, diagnostics: [d], unreadable: true }));
-  for (const f of files) results.push(await v.validateFile(f));
+  for (const f of files) {
+    results.push(await v.validateFile(f));
+    // Let the event loop breathe between files: a SIGTERM is handled within one file's time.
+    await new Promise((r) => setImmediate(r));
+  }
   return results;
 }
 

@@ -80,7 +80,7 @@ test('checklist lookup: folder, file, wrong file, offline without cache', async 
   assert.match((wrong as { diagnostics: { message: string }[] }).diagnostics[0]!.message, /is the checklist for v1.34, not v1.35/);
   const missing = await loadChecklist('v1.99', { checklist: CHECKLISTS });
   assert.equal(missing.ok, false);
-  const offline = await loadChecklist('v1.37', { offline: true, cacheDir: tmp() });
+  const offline = await loadChecklist('v1.37', { offline: true, cacheDir: tmp(), bundled: false });
   assert.equal(offline.ok, false);
   assert.match((offline as { diagnostics: { message: string }[] }).diagnostics[0]!.message, /available offline/);
 });
@@ -93,11 +93,11 @@ test('a downloaded checklist is cached and reused without the network', async ()
     urls.push(url);
     return new Response(body, { status: 200 });
   }) as unknown as typeof fetch;
-  const first = await loadChecklist('v1.36', { cacheDir, fetchImpl: fakeFetch });
+  const first = await loadChecklist('v1.36', { cacheDir, fetchImpl: fakeFetch, bundled: false });
   assert.ok(first.ok);
   assert.match(urls[0]!, /cncf\/k8s-ai-conformance\/.*AIConformance-1\.36\.yaml$/);
   assert.ok(existsSync(join(cacheDir, 'checklists', 'AIConformance-1.36.yaml')));
-  const second = await loadChecklist('v1.36', { cacheDir, offline: true });
+  const second = await loadChecklist('v1.36', { cacheDir, offline: true, bundled: false });
   assert.ok(second.ok);
   assert.equal(urls.length, 1);
   const notFound = await loadChecklist('v1.39', { cacheDir, fetchImpl: (async () => new Response('nope', { status: 404 })) as unknown as typeof fetch });
