@@ -8,7 +8,7 @@ const PLACEHOLDER = /^\[.*\]$|^(todo|tbd|n\/a|none|-+)$|\bexample\.(com|org)\b/i
 const DEVICE_PLUGIN = /device[- ]plugin|nvidia\.com\/gpu|extended resource/i;
 const DRA_TERMS = /resourceclaim|resourceslice|deviceclass|dra driver|resource\.k8s\.io/i;
 /** Evidence that shows something running, not just product pages: logs, test files, scripts, repos. */
-const ARTIFACT_URL = /\.(log|xml|json|txt|md|sh|ya?ml|out|png|jpe?g|gif|svg)(?:[?#].*)?$|github\.com\/.+\/(?:blob|tree)\/|gist\.github|\/tests?\//i;
+export const ARTIFACT_URL = /\.(log|xml|json|txt|md|sh|ya?ml|out|png|jpe?g|gif|svg)(?:[?#].*)?$|github\.com\/.+\/(?:blob|tree)\/|gist\.github|\/tests?\//i;
 
 export const antiPatternRule: Rule = (ctx) => {
   for (const { req, want } of ctx.matched) {

@@ -63,7 +63,7 @@ export const metadataRule: Rule = (ctx) => {
         if (urlVersion && urlVersion !== ctx.version) ctx.report('VERSION_MISMATCH', path, `k8sConformanceUrl points at ${urlVersion}, the submission is for ${ctx.version}`);
       }
     } else if (field === 'productLogoUrl' && v.startsWith('http')) {
-      if (!/\.(svg|eps|ai)$/i.test(v)) ctx.report('LOGO_FORMAT', path, `productLogoUrl must link to an SVG, EPS or AI file: ${v}`);
+      if (!/\.(svg|eps|ai)$/i.test(v)) ctx.report('LOGO_FORMAT', path, `productLogoUrl is not an SVG, EPS or AI file (the instructions ask for a vector logo; the reviewers do not reject others): ${v}`);
     }
     if (/Url$/.test(field) && !/^https?:\/\//i.test(v)) ctx.report('METADATA_URL_SCHEME', path, `\`${f.key}\` is not an http(s) URL: ${v}`);
     if (field === 'contactEmailAddress' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.trim())) ctx.report('CONTACT_EMAIL_FORMAT', path, `not an e-mail address: ${v}`);
