@@ -17,7 +17,8 @@ export { runSuite, plan, newRunId, RunConfigError, type SuiteConfig } from './ru
 export { writeArtifacts } from './run/artifacts.js';
 export { clusterRoleYaml } from './run/rbac.js';
 export type { RunResult } from './run/model.js';
-export type { CheckResult, Verdict, CaseOutcome } from './checks/types.js';
+export type { CheckResult, Verdict, CaseOutcome, RunResult as RunResultData } from './results/index.js';
+export { defineCheck, type Check, type CheckScope, type CheckDefinition } from './checks/api.js';
 export { CHECKS } from './checks/registry.js';
 export { loadSubmissions } from './analyze/load.js';
 export { analyze, type Analysis } from './analyze/analysis.js';

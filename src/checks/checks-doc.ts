@@ -1,7 +1,7 @@
 import { CATALOG, KNOWN_VERSIONS } from '../standard/catalog.js';
 import { CHECKS } from './registry.js';
 
-/** docs/checks.md, generated from the registry and the catalog (`npm run docs`). */
+/** docs/checks.md, generated from the checks' own declarations and the catalog (`npm run docs`). */
 export function renderChecksDoc(): string {
   const out = [
     '# kaic run: checks',
@@ -17,6 +17,18 @@ export function renderChecksDoc(): string {
     const c = CHECKS.get(e.id);
     const levels = KNOWN_VERSIONS.filter((v) => e.levels[v]).map((v) => `${v} ${e.levels[v]}`).join(', ');
     out.push(`| \`${e.id}\` | ${levels} | \`${c?.testName ?? e.tests[0]}\` | ${c ? 'yes' : 'not yet'} | ${c ? c.cases.join(', ') : ''} |`);
+  }
+  for (const c of CHECKS.values()) {
+    out.push('', `## ${c.id}`, '', `Proves: ${c.summary}.`, '');
+    out.push(`- Timeout: ${Math.round(c.timeoutMs / 60_000)} min (\`--timeout\` overrides).`);
+    out.push(`- Capacity: ${c.capacity ? `${c.capacity.acceleratorNodes === 'all' ? 'every free accelerator node' : `${c.capacity.acceleratorNodes} accelerator node(s)`}, leased for the check alone` : 'none'}.`);
+    out.push(`- Images: ${c.images.map((i) => `\`${i}\``).join(', ')}.`);
+    out.push(`- API: ${c.uses.map((u) => `${u.resources.map((r) => `${u.group || 'core'}/${r}`).join(', ')} (${u.verbs.join(', ')})`).join('; ')}.`);
+    const settings = Object.entries(c.settings);
+    if (settings.length) {
+      out.push('', '| Setting (`--set`) | Values | Default | Meaning |', '|:--|:--|:--|:--|');
+      for (const [k, s] of settings) out.push(`| \`${k}\` | ${s.kind.replace(/\|/g, '\\|')} | ${s.default ?? '—'} | ${s.description} |`);
+    }
   }
   return `${out.join('\n')}\n`;
 }

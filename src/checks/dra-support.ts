@@ -1,156 +1,154 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { listObjects } from '../cluster/api.js';
-import { isReady, serves, verbsOf, type ClusterView } from '../cluster/view.js';
-import { tolerationsForNodes, type AcceleratorProfile } from './profiles/accelerators.js';
-import { defineCheck, type Discovery } from './types.js';
+import { defineCheck, type Discovery, type KObject } from './api.js';
+import { isReadyNode } from './support/nodes.js';
+import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
+import { onNodes, restrictedPod } from './support/pods.js';
+import { tolerationsForNodes } from './profiles/accelerators.js';
 
-const GV = 'resource.k8s.io/v1';
 const KINDS = ['deviceclasses', 'resourceclaims', 'resourceclaimtemplates', 'resourceslices'] as const;
 const NEEDED_VERBS = ['create', 'delete', 'get', 'list', 'watch'];
 
-interface Slice {
-  metadata: { name: string };
-  spec: { driver: string; nodeName?: string; allNodes?: boolean; pool: { name: string; generation: number; resourceSliceCount: number }; devices?: { name: string }[] };
-}
-interface DeviceClassObj {
-  metadata: { name: string };
-  spec?: { selectors?: { cel?: { expression?: string } }[] };
-}
-
 interface Env {
-  readonly profile: AcceleratorProfile;
-  readonly served: boolean;
-  readonly missingVerbs: string[];
-  readonly classes: string[];
+  readonly gv: string;
+  readonly expected: readonly string[];
+  readonly missingVerbs: readonly string[];
+  readonly classes: readonly string[];
   readonly deviceClass?: string;
   readonly driver?: string;
-  readonly slices: Slice[];
-  readonly readyNodes: Set<string>;
+  readonly slices: readonly Slice[];
+  readonly readyNodes: ReadonlySet<string>;
   readonly tolerations: { key: string; operator: string }[];
 }
 
-/** `device.driver == "gpu.nvidia.com"` → gpu.nvidia.com; the class name itself by convention otherwise. */
-export function driverOf(cls: DeviceClassObj): string {
-  for (const s of cls.spec?.selectors ?? []) {
-    const m = /device\.driver\s*==\s*["']([^"']+)["']/.exec(s.cel?.expression ?? '');
-    if (m) return m[1]!;
-  }
-  return cls.metadata.name;
-}
-
-/**
- * Pools the scheduler can use: all slices of the newest generation present (resourceSliceCount of
- * them), on a Ready node (or not node-local), with at least one device.
- */
-export function completePools(slices: readonly Slice[], driver: string, readyNodes: ReadonlySet<string>) {
-  const pools = new Map<string, Slice[]>();
-  for (const s of slices.filter((x) => x.spec.driver === driver)) pools.set(s.spec.pool.name, [...(pools.get(s.spec.pool.name) ?? []), s]);
-  const complete: { pool: string; node?: string; devices: number }[] = [];
-  const incomplete: string[] = [];
-  for (const [pool, list] of pools) {
-    const gen = Math.max(...list.map((s) => s.spec.pool.generation));
-    const current = list.filter((s) => s.spec.pool.generation === gen);
-    const want = current[0]!.spec.pool.resourceSliceCount;
-    const devices = current.reduce((n, s) => n + (s.spec.devices?.length ?? 0), 0);
-    const node = current[0]!.spec.nodeName;
-    if (current.length === want && devices > 0 && (!node || readyNodes.has(node))) complete.push({ pool, node, devices });
-    else incomplete.push(`${pool} (${current.length}/${want} slices of generation ${gen}, ${devices} devices${node && !readyNodes.has(node) ? `, node ${node} not Ready` : ''})`);
-  }
-  return { complete, incomplete };
-}
-
-export default defineCheck<Env>({
+export default defineCheck({
   id: 'dra_support',
   testName: 'TestDRASupport',
-  cases: ['APIServed', 'DeviceClassPresent', 'CompleteResourceSlices', 'ClaimAllocatedAndReserved'],
+  summary: 'the DRA API of the cluster\'s version is served; a DeviceClass with complete ResourceSlice pools; the scheduler allocates and reserves a claimed device, and honours a CEL selector on a published attribute',
+  cases: ['APIServed', 'DeviceClassPresent', 'CompleteResourceSlices', 'ClaimAllocatedAndReserved', 'SelectorMatchesAttribute'],
+  uses: [
+    { group: 'resource.k8s.io', resources: ['deviceclasses', 'resourceslices'], verbs: ['get', 'list', 'watch'] },
+    { group: 'resource.k8s.io', resources: ['resourceclaims', 'resourceclaimtemplates'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  ],
+  settings: {},
+  images: ['pause'],
+  capacity: { acceleratorNodes: 1 },
+  timeoutMs: 5 * 60_000,
 
-  async discover(view: ClusterView, options): Promise<Discovery<Env>> {
-    const served = KINDS.every((k) => serves(view, GV, k));
-    const missingVerbs = served ? KINDS.flatMap((k) => NEEDED_VERBS.filter((v) => !verbsOf(view, GV, k).includes(v)).map((v) => `${k}:${v}`)) : [];
-    const readyNodes = new Set(view.nodes.filter(isReady).map((n) => n.metadata!.name!));
-    if (!served) return { ready: true, env: { profile: options.accelerator, served, missingVerbs, classes: [], slices: [], readyNodes, tolerations: [] }, found: { api: `${GV} not served` } };
-    const classes = await listObjects<DeviceClassObj>(view.kc, 'DeviceClass');
-    const wanted = options.accelerator.deviceClass;
-    const cls = classes.find((c) => c.metadata.name === wanted);
-    const slices = await listObjects<Slice>(view.kc, 'ResourceSlice');
+  async discover({ cluster, accelerator, list }): Promise<Discovery<Env>> {
+    const { expected, served } = draVersionFor(cluster);
+    const broken = expected.map((v) => cluster.unavailable.get(`resource.k8s.io/${v}`)).find(Boolean);
+    if (!served && broken) return { ready: false, reason: 'api-error', detail: `discovery of resource.k8s.io failed (${broken}): cannot tell whether DRA is served`, remedy: 'check the API server, then run again' };
+    const gv = `resource.k8s.io/${served ?? expected[0]}`;
+    const readyNodes = new Set(cluster.nodes.filter(isReadyNode).map((n) => n.metadata!.name!));
+    const none: Env = { gv, expected, missingVerbs: [], classes: [], slices: [], readyNodes, tolerations: [] };
+    if (!served || !KINDS.every((k) => cluster.serves(gv, k))) return { ready: true, env: none, found: { api: `${expected.map((v) => `resource.k8s.io/${v}`).join(' or ')} not served` } };
+    const missingVerbs = KINDS.flatMap((k) => NEEDED_VERBS.filter((v) => !cluster.verbs(gv, k).includes(v)).map((v) => `${k}:${v}`));
+    const classes = await list<DeviceClassObj>({ apiVersion: gv, kind: 'DeviceClass' });
+    const slices = await list<Slice>({ apiVersion: gv, kind: 'ResourceSlice' });
+    // The accelerator's own class when it has complete pools; otherwise any class that does.
+    const usable = (c: DeviceClassObj) => completePools(slices, driverOf(c), readyNodes).complete.length > 0;
+    const preferred = classes.find((c) => c.metadata.name === accelerator.deviceClass);
+    const cls = accelerator.name.startsWith('dra:') ? preferred : preferred && usable(preferred) ? preferred : classes.find(usable) ?? preferred;
+    const driver = cls ? driverOf(cls) : undefined;
+    const pools = driver ? completePools(slices, driver, readyNodes).complete : [];
+    const nodes = [...new Set(pools.map((p) => p.node).filter((n): n is string => !!n))];
     return {
       ready: true,
-      env: { profile: options.accelerator, served, missingVerbs, classes: classes.map((c) => c.metadata.name), deviceClass: cls?.metadata.name, driver: cls ? driverOf(cls) : undefined, slices, readyNodes, tolerations: tolerationsForNodes(view, slices.filter((x) => cls && x.spec.driver === driverOf(cls)).map((x) => x.spec.nodeName ?? ''), options.accelerator) },
-      found: { api: GV, deviceClass: cls?.metadata.name ?? 'none', driver: cls ? driverOf(cls) : 'none', resourceSlices: String(slices.length) },
+      env: { ...none, missingVerbs, classes: classes.map((c) => c.metadata.name), ...(cls ? { deviceClass: cls.metadata.name } : {}), ...(driver ? { driver } : {}), slices, tolerations: tolerationsForNodes(cluster.nodes, nodes, accelerator) },
+      found: { api: gv, deviceClass: cls?.metadata.name ?? 'none', driver: driver ?? 'none', resourceSlices: String(slices.length) },
+      nodes,
     };
   },
 
-  async prove(env, s) {
+  async prove(env: Env, s) {
+    const version = env.gv.split('/')[1]!;
     await s.case('APIServed', async (c) => {
-      if (!env.served) return c.fail(`${GV} serving ${KINDS.join(', ')}`, `${GV} is not served (the API group or version is switched off)`);
+      const want = `${env.expected.map((v) => `resource.k8s.io/${v}`).join(' or ')} serving ${KINDS.join(', ')} (the DRA API of Kubernetes ${s.cluster.version.gitVersion})`;
+      if (!KINDS.every((k) => s.cluster.serves(env.gv, k))) return c.fail(want, `not served (the API group or version is switched off${s.cluster.servedVersions('resource.k8s.io').length ? `; served: ${s.cluster.servedVersions('resource.k8s.io').map((v) => `resource.k8s.io/${v}`).join(', ')}` : ''})`);
       if (env.missingVerbs.length) return c.fail(`${NEEDED_VERBS.join('/')} on each DRA resource`, `missing verbs: ${env.missingVerbs.join(', ')}`);
-      c.pass(`${GV} serves DeviceClass, ResourceClaim, ResourceClaimTemplate and ResourceSlice with ${NEEDED_VERBS.join(', ')}`);
+      c.pass(`${env.gv} serves DeviceClass, ResourceClaim, ResourceClaimTemplate and ResourceSlice with ${NEEDED_VERBS.join(', ')}`);
     });
-    const notServed = (c: { notRun: (r: 'missing-component', d: string, rem?: string) => void }) => c.notRun('missing-component', `${GV} is not served`, 'enable the resource.k8s.io/v1 API (Kubernetes >= 1.34 serves it by default)');
+    const served = s.cluster.serves(env.gv, 'resourceclaims');
+    const notServed = (c: { notRun: (r: 'missing-component', d: string, rem?: string) => void }) => c.notRun('missing-component', `${env.gv} is not served`, `enable ${env.gv}`);
     await s.case('DeviceClassPresent', async (c) => {
-      if (!env.served) return notServed(c);
-      if (!env.deviceClass) return c.fail(`a DeviceClass ${env.profile.deviceClass ?? ''} for the ${env.profile.name} accelerator`, env.classes.length ? `DeviceClasses present: ${env.classes.join(', ')}` : 'no DeviceClass at all (no DRA driver installed?)');
+      if (!served) return notServed(c);
+      if (!env.deviceClass) return c.fail(`a DeviceClass for the ${s.accelerator.name} accelerator, or any DeviceClass with devices`, env.classes.length ? `DeviceClasses present: ${env.classes.join(', ')}, none of them selecting a driver that publishes devices` : 'no DeviceClass at all (no DRA driver installed?)');
       c.pass(`DeviceClass ${env.deviceClass} selects driver ${env.driver}`);
     });
     await s.case('CompleteResourceSlices', async (c) => {
-      if (!env.served) return notServed(c);
-      if (!env.driver) return c.notRun('missing-component', 'no DeviceClass for the accelerator, so no driver to look for', `install the ${env.profile.name} DRA driver, or pass --accelerator dra:<deviceClass>`);
+      if (!served) return notServed(c);
+      if (!env.driver) return c.notRun('missing-component', 'no DeviceClass, so no driver to look for', `install a DRA driver, or pass --accelerator dra:<deviceClass>`);
       const { complete, incomplete } = completePools(env.slices, env.driver, env.readyNodes);
       if (complete.length === 0) return c.fail(`at least one complete ResourceSlice pool from driver ${env.driver} on a Ready node`, incomplete.length ? `incomplete pools: ${incomplete.join('; ')}` : `no ResourceSlice from driver ${env.driver} (the driver publishes nothing)`);
       c.pass(`${complete.length} complete pool(s) from ${env.driver}: ${complete.map((p) => `${p.pool}${p.node ? `@${p.node}` : ''} (${p.devices} devices)`).join(', ')}${incomplete.length ? `; incomplete: ${incomplete.join('; ')}` : ''}`);
     });
+    const claimable = served && env.deviceClass && env.driver && completePools(env.slices, env.driver, env.readyNodes).complete.length > 0;
+    const pin = s.nodes.length ? { affinity: onNodes(s.nodes) } : {};
+    const pod = (name: string, claim: { resourceClaimTemplateName: string } | { resourceClaimName: string }): KObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: restrictedPod({ ...pin, tolerations: env.tolerations, resourceClaims: [{ name: 'dev', ...claim }], containers: [{ name: 'main', image: s.images.pause, resources: { claims: [{ name: 'dev' }] } }] }),
+    });
+    const claimOf = async (p: V1Pod) => {
+      const name = p.status?.resourceClaimStatuses?.[0]?.resourceClaimName;
+      return name ? s.get<Claim>({ apiVersion: env.gv, kind: 'ResourceClaim', name }) : undefined;
+    };
+
     await s.case('ClaimAllocatedAndReserved', async (c) => {
-      if (!env.served) return notServed(c);
-      if (!env.deviceClass || !env.driver) return c.notRun('missing-component', 'no DeviceClass for the accelerator to claim from');
-      await s.create('ResourceClaimTemplate', { metadata: { name: 'one-device', namespace: s.namespace }, spec: { spec: { devices: { requests: [{ name: 'dev', exactly: { deviceClassName: env.deviceClass } }] } } } } as never);
-      await s.create('Pod', {
-        metadata: { name: 'dra-claimant', namespace: s.namespace },
-        spec: {
-          tolerations: env.tolerations,
-          resourceClaims: [{ name: 'dev', resourceClaimTemplateName: 'one-device' }],
-          containers: [{ name: 'main', image: s.options.images.pause, resources: { claims: [{ name: 'dev' }] }, securityContext: restricted() }],
-          securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-        },
-      } as never);
-      let pod: V1Pod;
-      try {
-        pod = await s.waitFor({ path: `/api/v1/namespaces/${s.namespace}/pods`, fieldSelector: 'metadata.name=dra-claimant' }, 'pod dra-claimant to be bound and running', (m) => {
-          const p = m.values().next().value as V1Pod | undefined;
-          return p?.spec?.nodeName && p.status?.phase === 'Running' && p.status.resourceClaimStatuses?.[0]?.resourceClaimName ? p : undefined;
-        }, 120_000, describePod);
-      } catch (e) {
-        return c.fail('the scheduler allocates a device and binds the pod; the pod runs', (e as Error).message);
-      }
-      const claimName = pod.status!.resourceClaimStatuses![0]!.resourceClaimName!;
-      const claim = (await listObjects<{ metadata: { name: string }; status?: { allocation?: { devices?: { results?: { driver: string; pool: string; device: string }[] } }; reservedFor?: { name: string; uid: string }[] } }>(s.kc, 'ResourceClaim', { namespace: s.namespace })).find((x) => x.metadata.name === claimName);
+      if (!claimable) return c.notRun('missing-component', 'no DeviceClass with a complete pool to claim from');
+      await s.apply({ apiVersion: env.gv, kind: 'ResourceClaimTemplate', metadata: { name: 'one-device' }, spec: { spec: { devices: { requests: [deviceRequest(version, 'dev', env.deviceClass!)] } } } });
+      await s.apply(pod('dra-claimant', { resourceClaimTemplateName: 'one-device' }));
+      const r = await s.waitForPods(['dra-claimant'], 'Running', 120_000);
+      if (!r.ok) return c.fail('the scheduler allocates a device and binds the pod; the pod runs', r.message);
+      const p = r.value.get('dra-claimant')!;
+      const claim = await claimOf(p);
       const result = claim?.status?.allocation?.devices?.results?.[0];
-      if (!result) return c.fail(`claim ${claimName} allocated`, 'the claim has no allocation');
-      const reserved = claim.status?.reservedFor?.some((r) => r.uid === pod.metadata!.uid);
-      if (!reserved) return c.fail(`claim ${claimName} reserved for pod dra-claimant`, `reservedFor: ${JSON.stringify(claim.status?.reservedFor ?? [])}`);
+      if (!claim || !result) return c.fail('the pod\'s claim is allocated', claim ? `claim ${claim.metadata.name} has no allocation` : 'the pod names no claim');
+      if (!claim.status?.reservedFor?.some((x) => x.uid === p.metadata!.uid)) return c.fail(`claim ${claim.metadata.name} reserved for pod dra-claimant`, `reservedFor: ${JSON.stringify(claim.status?.reservedFor ?? [])}`);
       const slice = env.slices.find((x) => x.spec.driver === result.driver && x.spec.pool.name === result.pool && x.spec.devices?.some((d) => d.name === result.device));
-      if (slice?.spec.nodeName && slice.spec.nodeName !== pod.spec!.nodeName) return c.fail(`a device from the node the pod runs on (${pod.spec!.nodeName})`, `device ${result.pool}/${result.device} is published for node ${slice.spec.nodeName}`);
-      c.pass(`claim ${claimName} allocated ${result.driver}/${result.pool}/${result.device} and reserved for pod dra-claimant, which runs on ${pod.spec!.nodeName}`);
+      if (slice?.spec.nodeName && slice.spec.nodeName !== p.spec!.nodeName) return c.fail(`a device from the node the pod runs on (${p.spec!.nodeName})`, `device ${result.pool}/${result.device} is published for node ${slice.spec.nodeName}`);
+      c.pass(`claim ${claim.metadata.name} allocated ${result.driver}/${result.pool}/${result.device} and reserved for pod dra-claimant, which runs on ${p.spec!.nodeName}`);
+    });
+
+    await s.case('SelectorMatchesAttribute', async (c) => {
+      if (!claimable) return c.notRun('missing-component', 'no DeviceClass with a complete pool to claim from');
+      // A device on the leased node with a string or int attribute no other device there shares.
+      const pools = env.slices.filter((x) => x.spec.driver === env.driver && (!s.nodes.length || s.nodes.includes(x.spec.nodeName ?? '')));
+      const devices = pools.flatMap((x) => x.spec.devices ?? []);
+      let pick: { device: string; key: string; cel: string } | undefined;
+      for (const d of devices) {
+        for (const [key, a] of Object.entries(attributesOf(d))) {
+          if (key.includes('/') || (a.string === undefined && a.int === undefined)) continue;
+          const value = attributeText(a);
+          if (devices.filter((o) => attributeText(attributesOf(o)[key]) === value).length !== 1) continue;
+          pick = { device: d.name, key, cel: `device.attributes["${env.driver}"].${key} == ${a.string !== undefined ? JSON.stringify(a.string) : a.int}` };
+          break;
+        }
+        if (pick) break;
+      }
+      if (!pick) return c.notRun('no-verdict', `no published string or int attribute tells one device of ${env.driver} apart from the others`, 'publish a device identity attribute (uuid, index) in the ResourceSlices');
+      const claim = (name: string, cel: string) => ({ apiVersion: env.gv, kind: 'ResourceClaim', metadata: { name }, spec: { devices: { requests: [deviceRequest(version, 'dev', env.deviceClass!, [{ cel: { expression: cel } }])] } } });
+      await s.apply(claim('by-attribute', pick.cel));
+      await s.apply(pod('selector-claimant', { resourceClaimName: 'by-attribute' }));
+      const r = await s.waitForPods(['selector-claimant'], 'Scheduled', 90_000);
+      if (!r.ok) return c.fail(`a claim selecting ${pick.cel} is allocated`, r.message);
+      const got = (await s.get<Claim>({ apiVersion: env.gv, kind: 'ResourceClaim', name: 'by-attribute' }))?.status?.allocation?.devices?.results?.[0];
+      if (!got) return c.fail(`a claim selecting ${pick.cel} is allocated`, 'bound pod, but the claim has no allocation');
+      const dev = findDevice(env.slices, got);
+      if (got.device !== pick.device) return c.fail(`the device matching ${pick.cel} (${pick.device})`, `allocated ${got.device} (${pick.key}=${attributeText(dev ? attributesOf(dev)[pick.key] : undefined) ?? '?'})`);
+      // Negative, with the allocation above as its control: nothing matches, so nothing is allocated.
+      const impossible = `device.attributes["${env.driver}"].${pick.key} == "kaic-matches-nothing"`;
+      await s.apply(claim('matches-nothing', impossible));
+      await s.apply(pod('impossible-claimant', { resourceClaimName: 'matches-nothing' }));
+      const held = await s.holdsFor({ apiVersion: env.gv, kind: 'ResourceClaim', fieldSelector: 'metadata.name=matches-nothing' }, 'the unsatisfiable claim to stay unallocated', (m) => {
+        const cl = [...m.values()][0] as Claim | undefined;
+        const res = cl?.status?.allocation?.devices?.results?.[0];
+        return res ? `allocated ${res.pool}/${res.device} although nothing matches ${impossible}` : undefined;
+      }, 8_000);
+      if (!held.held) return c.fail('a claim whose selector matches no device stays unallocated', held.violation);
+      c.pass(`a claim selecting ${pick.cel} got ${got.pool}/${got.device}; one selecting a value no device has stayed unallocated for 8s`);
     });
   },
-
-  procedure(env) {
-    const cls = env.deviceClass ?? env.profile.deviceClass ?? '<deviceClass>';
-    return [
-      'kubectl api-resources --api-group=resource.k8s.io -o wide',
-      `kubectl get deviceclass ${cls} -o yaml`,
-      'kubectl get resourceslices -o wide',
-      `kubectl -n $NS apply -f - <<'EOF'\napiVersion: resource.k8s.io/v1\nkind: ResourceClaimTemplate\nmetadata: {name: one-device}\nspec: {spec: {devices: {requests: [{name: dev, exactly: {deviceClassName: ${cls}}}]}}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: dra-claimant}\nspec:\n  tolerations: ${JSON.stringify(env.tolerations)}\n  resourceClaims: [{name: dev, resourceClaimTemplateName: one-device}]\n  containers: [{name: main, image: registry.k8s.io/pause:3.10, resources: {claims: [{name: dev}]}}]\nEOF`,
-      'kubectl -n $NS wait --for=condition=Ready pod/dra-claimant --timeout=120s',
-      "kubectl -n $NS get resourceclaims -o jsonpath='{range .items[*]}{.metadata.name}{\" \"}{.status.allocation.devices.results}{\" reservedFor=\"}{.status.reservedFor}{\"\\n\"}{end}'",
-    ];
-  },
 });
-
-export const restricted = () => ({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true });
-
-export function describePod(m: ReadonlyMap<string, unknown>): string {
-  const p = m.values().next().value as V1Pod | undefined;
-  if (!p) return 'no pod';
-  const sched = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  return `phase ${p.status?.phase ?? '?'}, node ${p.spec?.nodeName ?? 'none'}${sched && sched.status !== 'True' ? `, PodScheduled=${sched.status} ${sched.reason ?? ''}: ${sched.message ?? ''}` : ''}`;
-}

@@ -1,143 +1,156 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { ClusterView } from '../cluster/view.js';
-import { isReady } from '../cluster/view.js';
-import { restricted } from './dra-support.js';
+import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
+import { choice, duration } from './settings.js';
+import { isReadyNode } from './support/nodes.js';
+import { boundPods, onNodes, podsOf, restrictedPod } from './support/pods.js';
+import { formatQuantity, parseQuantity } from './support/quantity.js';
 import { acceleratorNodes, tolerationsForNodes } from './profiles/accelerators.js';
-import { boundPods, GANG_SOLVERS, type GangSolver } from './profiles/gang.js';
-import { defineCheck, type CaseHandle, type CheckScope, type Discovery } from './types.js';
+import { GANG_SOLVERS, type GangSolver } from './profiles/gang.js';
 
 interface Env {
   readonly solver: GangSolver;
   /** What each member requests: the accelerator's extended resource, or CPU on clusters without one. */
   readonly resource: string;
-  /** Per-node amount: one member of the too-big gang fills a whole node. */
-  readonly perNode: number;
-  readonly nodes: number;
+  readonly nodes: readonly string[];
   readonly tolerations: { key: string; operator: string }[];
-  readonly windowMs: number;
-  readonly spreadMs: number;
 }
 
-const parseMs = (s: string | undefined, def: number) => {
-  if (!s) return def;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
-  if (!m) return def;
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+const settings = {
+  'gang.scheduler': choice({ description: 'which gang scheduler to prove (default: the first one kaic can prove)', values: GANG_SOLVERS.map((g) => g.name), default: undefined }),
+  'gang.window': duration({ description: 'how long a gang that cannot fit must get zero pods bound', default: '20s', min: '5s', max: '10m' }),
+  'gang.spread': duration({ description: 'how close together the members of a gang that fits must be bound', default: '5s', min: '500ms', max: '2m' }),
 };
+type Settings = { readonly 'gang.window': number; readonly 'gang.spread': number };
 
-export default defineCheck<Env>({
+export default defineCheck({
   id: 'gang_scheduling',
   testName: 'TestGangScheduling',
+  summary: 'detects the Workload API, Kueue, Volcano, KAI and coscheduling; proves native gang scheduling: a gang one member too big for the free capacity gets zero pods bound for the whole window (after a lone member of the same size is shown to bind, and with the gang named as the reason), and a gang that fits is bound together; both twice',
   cases: ['AllOrNothing', 'FitsTogether', 'AllOrNothingRepeat', 'FitsTogetherRepeat'],
+  uses: [
+    { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: 'scheduling.k8s.io', resources: ['podgroups', 'workloads'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  ],
+  settings,
+  images: ['pause'],
+  capacity: { acceleratorNodes: 'all', min: 1 },
+  timeoutMs: 10 * 60_000,
 
-  async discover(view: ClusterView, options): Promise<Discovery<Env>> {
-    const detected = GANG_SOLVERS.filter((g) => g.detect(view));
+  async discover({ cluster, settings: set, accelerator: accel }) {
+    const detected = GANG_SOLVERS.filter((g) => g.detect(cluster));
     const found: Record<string, string> = { detected: detected.map((d) => d.name).join(', ') || 'none' };
-    const wanted = options.settings['gang.scheduler'];
+    const wanted = set['gang.scheduler'];
     let solver: GangSolver | undefined;
     if (wanted) {
-      solver = GANG_SOLVERS.find((g) => g.name === wanted);
-      if (!solver) return { ready: false, reason: 'no-verdict', detail: `--gang-scheduler ${wanted} is not one kaic knows (${GANG_SOLVERS.map((g) => g.name).join(', ')})`, found };
-      if (!solver.detect(view)) return { ready: false, reason: 'missing-component', detail: `${solver.title} was asked for but its API is not served`, remedy: `install ${solver.title}`, found };
+      solver = GANG_SOLVERS.find((g) => g.name === wanted)!;
+      if (!solver.detect(cluster)) return { ready: false, reason: 'missing-component', detail: `${solver.title} was asked for but its API is not served`, remedy: `install ${solver.title}`, found };
     } else solver = detected.find((g) => g.makeGang) ?? detected[0];
     if (!solver) {
       return { ready: false, reason: 'missing-component', detail: 'no gang scheduler found: no Workload API (scheduling.k8s.io PodGroup), Kueue, Volcano, KAI scheduler or coscheduling', remedy: 'install Kueue or Volcano, or enable the GenericWorkload feature gate for native gang scheduling; or declare it N/A with --na gang_scheduling="..."', found };
     }
     found.solver = solver.name;
-    if (!solver.makeGang) return { ready: false, reason: 'missing-component', detail: `found ${solver.title}, which kaic detects but cannot prove yet`, remedy: 'prove it by hand with the procedure in the evidence folder, or enable native gang scheduling', found };
-    const accel = options.accelerator;
-    const gpuNodes = accel.extendedResource ? acceleratorNodes(view, accel).filter((n) => isReady(n) && Number(n.status?.allocatable?.[accel.extendedResource!] ?? 0) > 0) : [];
+    if (!solver.makeGang) return { ready: false, reason: 'missing-component', detail: `found ${solver.title}, which kaic detects but cannot prove yet`, remedy: 'prove it by hand, or enable native gang scheduling', found };
+    const res = accel.extendedResource;
+    const gpuNodes = res ? acceleratorNodes(cluster.nodes, accel).filter((n) => isReadyNode(n) && (parseQuantity(n.status?.allocatable?.[res]) ?? 0) > 0) : [];
     const useGpu = gpuNodes.length > 0;
-    const nodes = useGpu ? gpuNodes : view.nodes.filter((n) => isReady(n) && !n.spec?.unschedulable);
-    const resource = useGpu ? accel.extendedResource! : 'cpu';
-    const amounts = nodes.map((n) => Number.parseInt(String(n.status?.allocatable?.[resource] ?? '0'), 10)).filter((x) => x > 0);
-    if (amounts.length === 0) return { ready: false, reason: 'missing-component', detail: 'no Ready node with allocatable resources to build gangs from', found };
-    found.resource = `${resource} (${amounts.length} nodes)`;
-    return {
-      ready: true,
-      env: { solver, resource, perNode: Math.max(...amounts), nodes: amounts.length, tolerations: tolerationsForNodes(view, nodes.map((n) => n.metadata!.name!), accel), windowMs: parseMs(options.settings['gang.window'], 20_000), spreadMs: parseMs(options.settings['gang.spread'], 5_000) },
-      found,
-    };
+    const nodes = (useGpu ? gpuNodes : cluster.nodes.filter((n) => isReadyNode(n) && !n.spec?.unschedulable)).map((n) => n.metadata!.name!);
+    if (nodes.length === 0) return { ready: false, reason: 'missing-component', detail: 'no Ready node to build gangs on', found };
+    const resource = useGpu ? res! : 'cpu';
+    found.resource = `${resource} (${nodes.length} nodes)`;
+    return { ready: true, env: { solver, resource, nodes, tolerations: tolerationsForNodes(cluster.nodes, nodes, accel) }, found, ...(useGpu ? { nodes } : {}) };
   },
 
-  async prove(env, s) {
+  async prove(env: Env, s) {
     for (const round of ['', 'Repeat']) {
       await s.case(`AllOrNothing${round}`, (c) => allOrNothing(env, s, c, `too-big${round ? '-2' : ''}`));
       await s.case(`FitsTogether${round}`, (c) => fitsTogether(env, s, c, `fits${round ? '-2' : ''}`));
     }
   },
-
-  procedure(env) {
-    const n = env.nodes + 1;
-    return [
-      `# A gang of ${n} pods, each asking for a whole node's ${env.resource} (${env.perNode}), on ${env.nodes} such nodes: no pod may be bound.`,
-      env.solver.procedure?.('too-big', n) ?? '',
-      `for i in $(seq 0 ${n - 1}); do kubectl -n $NS run too-big-$i --image=registry.k8s.io/pause:3.10 --restart=Never --overrides='{"spec":{"schedulingGroup":{"podGroupName":"too-big"},"tolerations":${JSON.stringify(env.tolerations)},"containers":[{"name":"m","image":"registry.k8s.io/pause:3.10","resources":{"limits":{"${env.resource}":"${env.perNode}"}}}]}}'; done`,
-      `sleep ${Math.round(env.windowMs / 1000)}; kubectl -n $NS get pods -o wide   # every pod Pending, none with a NODE`,
-    ].filter(Boolean);
-  },
 });
 
-function member(env: Env, s: CheckScope, name: string, group: string, gang: { podFields: Record<string, unknown>; labels?: Record<string, string>; annotations?: Record<string, string> }, amount: number): V1Pod {
+const nodesOf = (env: Env, s: CheckScope) => (s.nodes.length ? s.nodes : env.nodes);
+
+function member(env: Env, s: CheckScope, name: string, group: string, gang: { podFields: Record<string, unknown>; labels?: Record<string, string>; annotations?: Record<string, string> } | undefined, amount: string): KObject {
+  const limits = env.resource === 'cpu' ? {} : { [env.resource]: amount };
   return {
-    metadata: { name, namespace: s.namespace, labels: { 'kaic.dev/gang': group, ...gang.labels }, annotations: gang.annotations },
-    spec: {
-      ...gang.podFields,
-      restartPolicy: 'Never',
-      tolerations: env.tolerations,
-      securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{ name: 'member', image: s.options.images.pause, securityContext: restricted(), resources: { requests: { [env.resource]: String(amount) }, limits: env.resource === 'cpu' ? {} : { [env.resource]: String(amount) } } }],
-    },
-  } as unknown as V1Pod;
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { 'kaic.dev/gang': group, ...gang?.labels }, ...(gang?.annotations ? { annotations: gang.annotations } : {}) },
+    spec: restrictedPod({ ...gang?.podFields, tolerations: env.tolerations, affinity: onNodes(nodesOf(env, s)), containers: [{ name: 'member', image: s.images.pause, resources: { requests: { [env.resource]: amount }, limits } }] }),
+  };
 }
 
-async function createGang(env: Env, s: CheckScope, group: string, members: number, amount: number) {
-  const gang = await env.solver.makeGang!(s, group, members);
-  for (let i = 0; i < members; i++) await s.create('Pod', member(env, s, `${group}-${i}`, group, gang, amount));
+/** Free capacity per node: allocatable less what non-finished pods there request (other tenants included). */
+async function freeCapacity(env: Env, s: CheckScope): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const name of nodesOf(env, s)) {
+    const node = s.cluster.nodes.find((n) => n.metadata?.name === name);
+    const allocatable = parseQuantity(node?.status?.allocatable?.[env.resource]) ?? 0;
+    const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${name}` });
+    const used = pods
+      .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+      .reduce((n, p) => n + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity((ct.resources?.requests?.[env.resource] ?? ct.resources?.limits?.[env.resource]) as string | undefined) ?? 0), 0), 0);
+    out.set(name, allocatable - used);
+  }
+  return out;
 }
 
-async function removeGang(s: CheckScope, group: string, members: number) {
-  for (let i = 0; i < members; i++) await s.delete('Pod', `${group}-${i}`);
-  await s.waitFor({ path: `/api/v1/namespaces/${s.namespace}/pods`, labelSelector: `kaic.dev/gang=${group}` }, `gang ${group} to be removed`, (m) => (m.size === 0 ? true : undefined), 60_000);
-}
+const scheduledCondition = (p: V1Pod) => p.status?.conditions?.find((x) => x.type === 'PodScheduled');
 
 /** A gang that cannot fit gets zero pods bound for the whole window. */
-async function allOrNothing(env: Env, s: CheckScope, c: CaseHandle, group: string) {
-  const members = env.nodes + 1;
-  await createGang(env, s, group, members, env.perNode);
-  const target = { path: `/api/v1/namespaces/${s.namespace}/pods`, labelSelector: `kaic.dev/gang=${group}` };
-  const held = await s.holdsFor(target, `no pod of gang ${group} to be bound`, (m) => {
+async function allOrNothing(env: Env, s: CheckScope<Settings>, c: CaseHandle, group: string) {
+  const window = s.settings['gang.window'];
+  const free = await freeCapacity(env, s);
+  // Each member asks for the largest free amount on any node: no node fits two, the gang is one
+  // member more than there are nodes, so it cannot fit; yet a scheduler without gang support can
+  // bind a member on the node with that much free.
+  const largest = Math.max(...free.values());
+  const amount = env.resource === 'cpu' ? Math.floor(largest * 1000) / 1000 : Math.floor(largest);
+  c.log(`free ${env.resource}: ${[...free].map(([n, f]) => `${n}=${formatQuantity(f, env.resource)}`).join(', ')}`);
+  if (!(amount > 0)) return c.notRun('control-failed', `no free ${env.resource} on ${[...free.keys()].join(', ')}: a gang cannot be sized to show anything`, 'run when accelerators are free');
+  const size = formatQuantity(amount, env.resource);
+  const members = free.size + 1;
+  // Control: a lone pod of member size binds now, on the same nodes.
+  await s.apply(member(env, s, `${group}-control`, `${group}-control`, undefined, size));
+  const lone = await s.waitForPods([`${group}-control`], 'Scheduled', 60_000);
+  if (!lone.ok) return c.notRun('control-failed', `a lone pod asking for ${size} ${env.resource} was not bound (${lone.message}), so a gang of such pods staying unbound would prove nothing`);
+  c.log(`control: a lone pod of ${size} ${env.resource} was bound to ${lone.value.get(`${group}-control`)!.spec!.nodeName}`);
+  await s.remove({ apiVersion: 'v1', kind: 'Pod', name: `${group}-control` }, { wait: true });
+
+  const gang = await env.solver.makeGang!(s, group, members);
+  for (let i = 0; i < members; i++) await s.apply(member(env, s, `${group}-${i}`, group, gang, size));
+  const q = { apiVersion: 'v1', kind: 'Pod', labelSelector: `kaic.dev/gang=${group}` };
+  const partial = (m: ReadonlyMap<string, unknown>) => {
     const bound = boundPods(m);
     return bound.length ? `${bound.length} of ${members} pods bound (partial placement): ${bound.map((p) => `${p.metadata!.name}→${p.spec!.nodeName}`).join(', ')}` : undefined;
-  }, env.windowMs);
-  // Control: the scheduler must have seen the gang (otherwise "nothing bound" proves nothing).
-  const considered = await s.waitFor(target, `the scheduler to report on gang ${group}`, (m) => {
-    const pods = [...m.values()] as V1Pod[];
-    return pods.some((p) => p.status?.conditions?.some((x) => x.type === 'PodScheduled')) || boundPods(m).length ? pods : undefined;
-  }, 30_000).catch(() => undefined);
-  await removeGang(s, group, members);
-  const expected = `none of ${members} pods (each ${env.perNode} ${env.resource}, ${env.nodes} nodes) bound for ${env.windowMs / 1000}s`;
+  };
+  const held = await s.holdsFor(q, `no pod of gang ${group} to be bound`, partial, window);
+  const expected = `none of ${members} pods (each ${size} ${env.resource}, ${free.size} nodes) bound for ${window / 1000}s`;
   if (!held.held) return c.fail(expected, held.violation);
-  if (!considered) return c.notRun('no-verdict', `no pod of gang ${group} was ever considered by a scheduler (no PodScheduled condition): nothing bound proves nothing`, 'check that the gang scheduler is running');
-  const msg = (considered.find((p) => p.status?.conditions?.some((x) => x.type === 'PodScheduled' && x.status === 'False'))?.status?.conditions ?? []).find((x) => x.type === 'PodScheduled')?.message;
-  c.pass(`0 of ${members} pods bound for ${env.windowMs / 1000}s${msg ? `; scheduler: "${msg}"` : ''}`);
+  const after = await s.list<V1Pod>(q);
+  const late = partial(new Map(after.map((p) => [p.metadata!.name!, p])));
+  if (late) return c.fail(expected, late);
+  // The scheduler must have held the gang back as a gang: "Insufficient" alone is any scheduler.
+  const verdicts = after.map((p) => scheduledCondition(p)).filter((x) => x && x.status === 'False');
+  const own = verdicts.find((x) => env.solver.gangReason?.(x!.reason ?? '', x!.message ?? ''));
+  if (!verdicts.length) return c.notRun('no-verdict', `no pod of gang ${group} was ever considered by a scheduler (no PodScheduled condition): nothing bound proves nothing`, 'check that the scheduler is running');
+  if (!own) return c.notRun('control-failed', `the gang stayed unbound, but the scheduler gave only reasons any scheduler gives ("${verdicts[0]!.reason}: ${verdicts[0]!.message}"), not the gang's`, 'check that the gang plugin is enabled in the scheduler');
+  c.pass(`0 of ${members} pods bound for ${window / 1000}s although a lone pod of the same size was bound; scheduler: "${own.message}"`);
 }
 
 /** A gang that fits gets every member bound, together. */
-async function fitsTogether(env: Env, s: CheckScope, c: CaseHandle, group: string) {
-  const members = Math.max(2, Math.min(env.nodes, 4));
-  await createGang(env, s, group, members, 1);
-  let pods: V1Pod[];
-  try {
-    pods = await s.waitFor({ path: `/api/v1/namespaces/${s.namespace}/pods`, labelSelector: `kaic.dev/gang=${group}` }, `all ${members} pods of gang ${group} to be bound`, (m) => (boundPods(m).length === members ? boundPods(m) : undefined), 90_000, (m) => `${boundPods(m).length} of ${members} bound`);
-  } catch (e) {
-    await removeGang(s, group, members);
-    return c.fail(`all ${members} members of a gang that fits are bound`, (e as Error).message);
-  }
-  const times = pods.map((p) => Date.parse(p.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'True')?.lastTransitionTime as unknown as string ?? '')).filter((t) => !Number.isNaN(t));
-  await removeGang(s, group, members);
-  const spread = times.length === members ? Math.max(...times) - Math.min(...times) : undefined;
-  if (spread === undefined) return c.fail(`each member records when it was scheduled`, `${times.length} of ${members} pods have a PodScheduled=True time`);
-  if (spread > env.spreadMs) return c.fail(`members bound together (within ${env.spreadMs / 1000}s)`, `bind times spread over ${spread / 1000}s`);
-  c.pass(`all ${members} members bound within ${spread / 1000}s of each other: ${pods.map((p) => `${p.metadata!.name}→${p.spec!.nodeName}`).join(', ')}`);
+async function fitsTogether(env: Env, s: CheckScope<Settings>, c: CaseHandle, group: string) {
+  const spreadMs = s.settings['gang.spread'];
+  const nodes = nodesOf(env, s);
+  const members = Math.max(2, Math.min(nodes.length, 4));
+  const size = env.resource === 'cpu' ? '100m' : '1';
+  const gang = await env.solver.makeGang!(s, group, members);
+  for (let i = 0; i < members; i++) await s.apply(member(env, s, `${group}-${i}`, group, gang, size));
+  const r = await s.waitFor({ apiVersion: 'v1', kind: 'Pod', labelSelector: `kaic.dev/gang=${group}` }, `all ${members} pods of gang ${group} to be bound`, (m) => (boundPods(m).length === members ? boundPods(m) : undefined), { timeoutMs: 90_000, describe: (m) => `${boundPods(m).length} of ${members} bound; ${podsOf(m).map((p) => scheduledCondition(p)?.message).filter(Boolean)[0] ?? ''}` });
+  if (!r.ok) return c.fail(`all ${members} members of a gang that fits are bound`, r.message);
+  const times = r.value.map((p) => Date.parse(String(scheduledCondition(p)?.status === 'True' ? scheduledCondition(p)?.lastTransitionTime : ''))).filter((t) => !Number.isNaN(t));
+  if (times.length !== members) return c.fail('each member records when it was scheduled', `${times.length} of ${members} pods have a PodScheduled=True time`);
+  const spread = Math.max(...times) - Math.min(...times);
+  if (spread > spreadMs) return c.fail(`members bound together (within ${spreadMs / 1000}s)`, `bind times spread over ${spread / 1000}s`);
+  c.pass(`all ${members} members bound within ${spread / 1000}s of each other: ${r.value.map((p) => `${p.metadata!.name}→${p.spec!.nodeName}`).join(', ')}`);
 }

@@ -1,226 +1,305 @@
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { listObjects, rawRequest } from '../cluster/api.js';
-import { isReady, serves, type ClusterView } from '../cluster/view.js';
-import { completePools, describePod, driverOf, restricted } from './dra-support.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
+import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
+import { isReadyNode } from './support/nodes.js';
+import { onNodes, restrictedPod } from './support/pods.js';
+import { parseQuantity } from './support/quantity.js';
 import { acceleratorNodes, tolerationsForNodes, type AcceleratorProfile } from './profiles/accelerators.js';
-import { parseProbe, probeCommand, seen, type ProbeResult } from './probe.js';
-import { defineCheck, type CaseHandle, type CheckScope, type Discovery } from './types.js';
+import { parseProbe, probeCommand, seen, seesAny, type ProbeResult } from './probe.js';
 
-interface SliceDevice { name: string; attributes?: Record<string, { string?: string; int?: number; version?: string }> }
-interface Slice { spec: { driver: string; nodeName?: string; pool: { name: string; generation: number; resourceSliceCount: number }; devices?: SliceDevice[] } }
-
+interface DraPath { readonly gv: string; readonly version: string; readonly deviceClass: string; readonly driver: string; readonly slices: readonly Slice[]; readonly nodes: readonly string[] }
+interface PluginPath { readonly resource: string; readonly nodes: readonly string[] }
 interface Env {
   readonly profile: AcceleratorProfile;
-  readonly simulated: boolean;
-  readonly dra?: { deviceClass: string; driver: string; slices: Slice[] };
-  readonly plugin?: { resource: string; nodes: string[] };
+  readonly dra?: DraPath;
+  readonly plugin?: PluginPath;
   readonly tolerations: { key: string; operator: string }[];
+  readonly cpuNodes: readonly string[];
 }
+type Path = 'dra' | 'plugin';
 
-const IN_CONTAINER = ['GrantedContainerSeesItsDevices', 'UngrantedPodSeesNone', 'UngrantedSiblingSeesNone', 'DistinctDevicesInsideContainers'] as const;
+const WINDOW_MS = 8_000;
+const IN_CONTAINER = ['GrantedContainerSeesItsDevice', 'MediatedDeviceMatchesAllocation', 'UngrantedPodSeesNone', 'UngrantedSiblingSeesNone', 'VisibleDevicesEnvEscape', 'DistinctDevicesInsideContainers'] as const;
+const PATH_TITLE: Record<Path, string> = { dra: 'DRA', plugin: 'device plugin' };
 
-/** The pod-spec fragments that grant one accelerator on each path. */
-type Grant = 'dra' | 'plugin';
-
-function podSpec(env: Env, s: CheckScope, name: string, grant: Grant | undefined, opts: { sibling?: boolean; node?: string; probe?: boolean } = {}): V1Pod {
-  const image = opts.probe ? (env.profile.tool && env.profile.name === 'nvidia' ? s.options.images.cuda : s.options.images.probe) : s.options.images.pause;
-  const command = opts.probe ? probeCommand(env.profile) : undefined;
-  const main = { name: 'granted', image, ...(command ? { command } : {}), securityContext: restricted(), resources: {} as Record<string, unknown> };
-  const spec: Record<string, unknown> = {
-    tolerations: env.tolerations,
-    securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-    restartPolicy: 'Never',
-    containers: [main],
-  };
-  if (grant === 'dra') {
-    spec.resourceClaims = [{ name: 'acc', resourceClaimTemplateName: 'one-accelerator' }];
-    main.resources = { claims: [{ name: 'acc' }] };
-  } else if (grant === 'plugin') {
-    main.resources = { limits: { [env.plugin!.resource]: '1' } };
-  } else main.name = 'ungranted';
-  if (opts.sibling) (spec.containers as unknown[]).push({ name: 'sibling', image, ...(command ? { command } : {}), securityContext: restricted() });
-  if (opts.node) spec.nodeName = opts.node;
-  return { metadata: { name, namespace: s.namespace }, spec } as unknown as V1Pod;
-}
-
-async function runningPods(s: CheckScope, names: string[], what: string): Promise<Map<string, V1Pod>> {
-  return s.waitFor({ path: `/api/v1/namespaces/${s.namespace}/pods` }, what, (m) => {
-    const pods = [...m.values()] as V1Pod[];
-    const ready = names.map((n) => pods.find((p) => p.metadata?.name === n)).filter((p): p is V1Pod => p?.status?.phase === 'Running');
-    return ready.length === names.length ? new Map(ready.map((p) => [p.metadata!.name!, p])) : undefined;
-  }, 120_000, (m) => [...m.values()].map((p) => `${p.metadata?.name}: ${describePod(new Map([['x', p]]))}`).join('; '));
-}
-
-async function claimOf(s: CheckScope, pod: V1Pod) {
-  const name = pod.status?.resourceClaimStatuses?.[0]?.resourceClaimName;
-  const claims = await listObjects<KubernetesObject & { status?: { allocation?: { devices?: { results?: { driver: string; pool: string; device: string }[] } }; reservedFor?: { uid: string }[] } }>(s.kc, 'ResourceClaim', { namespace: s.namespace });
-  return claims.find((c) => c.metadata?.name === name);
-}
-
-async function containerLog(s: CheckScope, pod: string, container: string): Promise<string> {
-  const res = await rawRequest(s.kc, 'GET', `/api/v1/namespaces/${s.namespace}/pods/${pod}/log?container=${container}`).catch((e: Error) => `log unavailable: ${e.message}`);
-  return typeof res === 'string' ? res : JSON.stringify(res);
-}
-
-export default defineCheck<Env>({
+export default defineCheck({
   id: 'secure_accelerator_access',
   testName: 'TestSecureAcceleratorAccess',
-  cases: ['DRAAllocationsAreExclusive', 'DevicePluginPlacement', 'UngrantedPodPlacement', ...IN_CONTAINER],
+  summary: 'on each allocation path the cluster uses (DRA, device plugin): exclusive allocation, a full node refuses the next claimant, placement only on accelerator nodes; where containers run, a granted container sees exactly its allocated device and ungranted pods, siblings and the *_VISIBLE_DEVICES escape see none (controls on the same node)',
+  cases: ['DRAAllocationsAreExclusive', 'DRAFullNodeRefusesNext', 'DevicePluginPlacement', 'PluginFullNodeRefusesNext', 'UngrantedPodPlacement', ...IN_CONTAINER],
+  uses: [
+    { group: 'resource.k8s.io', resources: ['deviceclasses', 'resourceslices'], verbs: ['get', 'list', 'watch'] },
+    { group: 'resource.k8s.io', resources: ['resourceclaims', 'resourceclaimtemplates'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: '', resources: ['pods/log'], verbs: ['get'] },
+  ],
+  settings: {},
+  images: ['pause', 'probe', 'cuda'],
+  capacity: { acceleratorNodes: 1 },
+  timeoutMs: 8 * 60_000,
 
-  async discover(view: ClusterView, options): Promise<Discovery<Env>> {
-    const profile = options.accelerator;
-    let dra: Env['dra'];
-    if (profile.deviceClass && serves(view, 'resource.k8s.io/v1', 'deviceclasses')) {
-      const cls = (await listObjects<{ metadata: { name: string }; spec?: { selectors?: { cel?: { expression?: string } }[] } }>(view.kc, 'DeviceClass')).find((c) => c.metadata.name === profile.deviceClass);
+  async discover({ cluster, accelerator: profile, list }) {
+    const ready = new Set(cluster.nodes.filter(isReadyNode).map((n) => n.metadata!.name!));
+    let dra: DraPath | undefined;
+    const { served } = draVersionFor(cluster);
+    if (profile.deviceClass && served) {
+      const gv = `resource.k8s.io/${served}`;
+      const cls = (await list<DeviceClassObj>({ apiVersion: gv, kind: 'DeviceClass' })).find((c) => c.metadata.name === profile.deviceClass);
       if (cls) {
         const driver = driverOf(cls);
-        const slices = (await listObjects<Slice>(view.kc, 'ResourceSlice')).filter((x) => x.spec.driver === driver);
-        const ready = new Set(view.nodes.filter(isReady).map((n) => n.metadata!.name!));
-        if (completePools(slices as never, driver, ready).complete.length) dra = { deviceClass: cls.metadata.name, driver, slices };
+        const slices = (await list<Slice>({ apiVersion: gv, kind: 'ResourceSlice' })).filter((x) => x.spec.driver === driver);
+        const pools = completePools(slices, driver, ready).complete;
+        const nodes = [...new Set(pools.map((p) => p.node).filter((n): n is string => !!n))];
+        if (nodes.length) dra = { gv, version: served, deviceClass: cls.metadata.name, driver, slices, nodes };
       }
     }
     const res = profile.extendedResource;
-    const nodes = res ? acceleratorNodes(view, profile).filter((n) => Number(n.status?.allocatable?.[res] ?? 0) > 0).map((n) => n.metadata!.name!) : [];
-    const plugin = res && nodes.length ? { resource: res, nodes } : undefined;
-    const found: Record<string, string> = { accelerator: profile.name, dra: dra ? `${dra.deviceClass} (${dra.driver})` : 'none', devicePlugin: plugin ? `${plugin.resource} on ${plugin.nodes.length} node(s)` : 'none', nodes: view.simulated ? 'simulated (kwok)' : 'real' };
+    const pluginNodes = res ? acceleratorNodes(cluster.nodes, profile).filter((n) => isReadyNode(n) && Number(n.status?.allocatable?.[res] ?? 0) > 0).map((n) => n.metadata!.name!) : [];
+    const plugin = res && pluginNodes.length ? { resource: res, nodes: pluginNodes } : undefined;
+    const found: Record<string, string> = { accelerator: profile.name, dra: dra ? `${dra.deviceClass} (${dra.driver}) on ${dra.nodes.length} node(s)` : 'none', devicePlugin: plugin ? `${plugin.resource} on ${plugin.nodes.length} node(s)` : 'none' };
     if (!dra && !plugin) {
-      return { ready: false, reason: 'missing-component', detail: `no ${profile.name} accelerator exposed: no DeviceClass ${profile.deviceClass ?? '-'} with complete ResourceSlices and no node with allocatable ${res ?? '-'}`, remedy: 'install the accelerator\'s DRA driver or device plugin, or pass --accelerator amd|intel|neuron|dra:<deviceClass>', found };
+      return { ready: false, reason: 'missing-component', detail: `no ${profile.name} accelerator exposed: no DeviceClass ${profile.deviceClass ?? '-'} with complete ResourceSlices and no node with allocatable ${res ?? '-'}`, remedy: "install the accelerator's DRA driver or device plugin, or pass --accelerator amd|intel|neuron|example|dra:<deviceClass>", found };
     }
-    const hosts = [...(dra?.slices.map((x) => x.spec.nodeName).filter((n): n is string => !!n) ?? []), ...(plugin?.nodes ?? [])];
-    return { ready: true, env: { profile, simulated: view.simulated, dra, plugin, tolerations: tolerationsForNodes(view, hosts, profile) }, found };
+    // One node that offers every path the cluster uses, nodes where containers run first.
+    const all = [...new Set([...(dra?.nodes ?? []), ...(plugin?.nodes ?? [])])];
+    const both = all.filter((n) => (!dra || dra.nodes.includes(n)) && (!plugin || plugin.nodes.includes(n)));
+    const order = (ns: string[]) => [...ns].sort((a, b) => Number(cluster.isSimulated(a)) - Number(cluster.isSimulated(b)));
+    const nodes = order(both.length ? both : all);
+    found.nodes = nodes.some((n) => !cluster.isSimulated(n)) ? 'containers run on some accelerator nodes' : 'simulated (kwok): containers do not run';
+    const cpuNodes = cluster.nodes.filter((n) => isReadyNode(n) && !all.includes(n.metadata!.name!) && !n.spec?.unschedulable).map((n) => n.metadata!.name!);
+    return { ready: true, env: { profile, ...(dra ? { dra } : {}), ...(plugin ? { plugin } : {}), tolerations: tolerationsForNodes(cluster.nodes, all, profile), cpuNodes }, found, nodes };
   },
 
-  async prove(env, s) {
-    if (env.dra) await s.create('ResourceClaimTemplate', { metadata: { name: 'one-accelerator', namespace: s.namespace }, spec: { spec: { devices: { requests: [{ name: 'acc', exactly: { deviceClassName: env.dra.deviceClass } }] } } } } as never);
+  async prove(env: Env, s) {
+    const draNode = env.dra && s.nodes.find((n) => env.dra!.nodes.includes(n));
+    const pluginNode = env.plugin && s.nodes.find((n) => env.plugin!.nodes.includes(n));
+    const pod = (name: string, path: Path | undefined, node: string | undefined, opts: { probe?: boolean; sibling?: boolean; env?: Record<string, string>; count?: number; claim?: string; affinityNodes?: string[] } = {}): KObject => {
+      const image = opts.probe ? (env.profile.tool && env.profile.name === 'nvidia' ? s.images.cuda : s.images.probe) : s.images.pause;
+      const command = opts.probe ? probeCommand(env.profile) : undefined;
+      const extra = { ...(command ? { command } : {}), ...(opts.env ? { env: Object.entries(opts.env).map(([n, v]) => ({ name: n, value: v })) } : {}) };
+      const main: Record<string, unknown> = { name: path ? 'granted' : 'ungranted', image, ...extra };
+      const spec: Record<string, unknown> = { tolerations: env.tolerations, containers: [main] };
+      if (path === 'dra') {
+        spec.resourceClaims = [{ name: 'acc', ...(opts.claim ? { resourceClaimName: opts.claim } : { resourceClaimTemplateName: 'one-accelerator' }) }];
+        main.resources = { claims: [{ name: 'acc' }] };
+      } else if (path === 'plugin') main.resources = { limits: { [env.plugin!.resource]: String(opts.count ?? 1) } };
+      if (opts.sibling) (spec.containers as unknown[]).push({ name: 'sibling', image, ...extra });
+      if (opts.affinityNodes) spec.affinity = onNodes(opts.affinityNodes);
+      else if (node) spec.affinity = onNodes([node]);
+      return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: restrictedPod(spec as never) };
+    };
+    const claimOf = async (p: V1Pod) => {
+      const name = p.status?.resourceClaimStatuses?.[0]?.resourceClaimName;
+      return name ? s.get<Claim>({ apiVersion: env.dra!.gv, kind: 'ResourceClaim', name }) : undefined;
+    };
+    const identityOf = (r: { driver: string; pool: string; device: string }) => {
+      if (env.profile.identityIsDeviceName) return r.device;
+      const d = findDevice(env.dra!.slices, r);
+      return attributeText(d ? attributesOf(d)[env.profile.identityAttribute] : undefined);
+    };
+    if (env.dra) await s.apply({ apiVersion: env.dra.gv, kind: 'ResourceClaimTemplate', metadata: { name: 'one-accelerator' }, spec: { spec: { devices: { requests: [deviceRequest(env.dra.version, 'acc', env.dra.deviceClass)] } } } });
+    const noDra = (c: CaseHandle) => c.notApplicable(`the cluster offers ${env.profile.name} accelerators through a device plugin only (no DeviceClass ${env.profile.deviceClass ?? ''} with complete pools)`);
+    const noPlugin = (c: CaseHandle) => c.notApplicable(`the cluster offers ${env.profile.name} accelerators through DRA only (no node advertises ${env.profile.extendedResource ?? 'an extended resource'})`);
 
     await s.case('DRAAllocationsAreExclusive', async (c) => {
-      if (!env.dra) return c.notRun('missing-component', 'no DRA driver for the accelerator; the device-plugin path is checked instead');
-      for (const n of ['claimant-a', 'claimant-b']) await s.create('Pod', podSpec(env, s, n, 'dra'));
-      const pods = await runningPods(s, ['claimant-a', 'claimant-b'], 'two pods with one claimed device each to run').catch((e: Error) => e);
-      if (pods instanceof Error) return c.fail('both claimants scheduled with a device each and running', pods.message);
-      const seen: { pod: string; device: string; identity?: string }[] = [];
-      for (const [name, pod] of pods) {
-        const claim = await claimOf(s, pod);
-        const r = claim?.status?.allocation?.devices?.results ?? [];
-        if (r.length !== 1) return c.fail(`pod ${name}'s claim allocated exactly one device`, `${r.length} devices allocated`);
+      if (!env.dra || !draNode) return noDra(c);
+      for (const n of ['claimant-a', 'claimant-b']) await s.apply(pod(n, 'dra', draNode));
+      const r = await s.waitForPods(['claimant-a', 'claimant-b'], 'Running', 120_000);
+      if (!r.ok) return c.fail(`two pods with one claimed device each run on ${draNode}`, r.message);
+      const got: { pod: string; device: string; identity?: string }[] = [];
+      for (const [name, p] of r.value) {
+        const claim = await claimOf(p);
+        const results = claim?.status?.allocation?.devices?.results ?? [];
+        if (results.length !== 1) return c.fail(`pod ${name}'s claim allocated exactly one device`, `${results.length} devices allocated`);
         const reservedFor = claim?.status?.reservedFor ?? [];
-        if (reservedFor.length !== 1 || reservedFor[0]!.uid !== pod.metadata!.uid) return c.fail(`claim of ${name} reserved for ${name} only`, `reservedFor: ${JSON.stringify(reservedFor)}`);
-        const dev = env.dra!.slices.find((x) => x.spec.pool.name === r[0]!.pool)?.spec.devices?.find((d) => d.name === r[0]!.device);
-        const idAttr = dev?.attributes?.[env.profile.identityAttribute];
-        seen.push({ pod: name, device: `${r[0]!.driver}/${r[0]!.pool}/${r[0]!.device}`, identity: idAttr?.string ?? idAttr?.version ?? (idAttr?.int !== undefined ? String(idAttr.int) : undefined) });
+        if (reservedFor.length !== 1 || reservedFor[0]!.uid !== p.metadata!.uid) return c.fail(`the claim of ${name} reserved for ${name} only`, `reservedFor: ${JSON.stringify(reservedFor)}`);
+        const id = identityOf(results[0]!);
+        got.push({ pod: name, device: `${results[0]!.driver}/${results[0]!.pool}/${results[0]!.device}`, ...(id ? { identity: id } : {}) });
       }
-      const [a, b] = seen as [(typeof seen)[0], (typeof seen)[0]];
-      c.log(`allocations: ${seen.map((x) => `${x.pod} → ${x.device}${x.identity ? ` (${env.profile.identityAttribute} ${x.identity})` : ''}`).join(', ')}`);
+      const [a, b] = got as [(typeof got)[0], (typeof got)[0]];
+      c.log(`allocations: ${got.map((x) => `${x.pod} → ${x.device}${x.identity ? ` (${x.identity})` : ''}`).join(', ')}`);
       if (a.device === b.device) return c.fail('two granted pods get distinct devices', `both got ${a.device}`);
       if (a.identity && b.identity && a.identity === b.identity) return c.fail('two granted pods get distinct physical devices', `${a.device} and ${b.device} are the same device: both have ${env.profile.identityAttribute} ${a.identity}`);
-      c.pass(`distinct devices, each claim reserved for its own pod only: ${seen.map((x) => `${x.pod} → ${x.device}${x.identity ? ` [${x.identity}]` : ''}`).join(', ')}`);
+      c.pass(`distinct devices, each claim reserved for its own pod only: ${got.map((x) => `${x.pod} → ${x.device}${x.identity ? ` [${x.identity}]` : ''}`).join(', ')}`);
+    });
+
+    await s.case('DRAFullNodeRefusesNext', async (c) => {
+      if (!env.dra || !draNode) return noDra(c);
+      const devices = env.dra.slices.filter((x) => x.spec.nodeName === draNode).flatMap((x) => x.spec.devices?.map((d) => `${x.spec.pool.name}/${d.name}`) ?? []);
+      const claims = await s.list<Claim>({ apiVersion: env.dra.gv, kind: 'ResourceClaim', namespace: '' });
+      const taken = new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => x.driver === env.dra!.driver).map((x) => `${x.pool}/${x.device}`));
+      const free = devices.filter((d) => !taken.has(d)).length;
+      if (free === 0) return c.notRun('control-failed', `every device on ${draNode} is already allocated to other claims: kaic cannot fill the node itself`, 'run when the node has free devices');
+      await s.apply({ apiVersion: env.dra.gv, kind: 'ResourceClaim', metadata: { name: 'fill-node' }, spec: { devices: { requests: [deviceRequest(env.dra.version, 'acc', env.dra.deviceClass, undefined, free)] } } });
+      await s.apply(pod('filler', 'dra', draNode, { claim: 'fill-node' }));
+      const r = await s.waitForPods(['filler'], 'Scheduled', 90_000);
+      if (!r.ok) return c.notRun('control-failed', `the control did not hold: a pod claiming the ${free} free device(s) of ${draNode} was not placed (${r.message})`);
+      await s.apply(pod('next-claimant', 'dra', draNode));
+      const held = await s.holdsFor({ apiVersion: 'v1', kind: 'Pod', fieldSelector: 'metadata.name=next-claimant' }, 'the next claimant to stay unplaced', (m) => {
+        const p = [...m.values()][0] as V1Pod | undefined;
+        return p?.spec?.nodeName ? `next-claimant was bound to ${p.spec.nodeName} although every device there is allocated` : undefined;
+      }, WINDOW_MS);
+      if (!held.held) return c.fail(`with all ${free} free device(s) of ${draNode} claimed, the next claimant stays Pending`, held.violation);
+      c.pass(`a claim for all ${free} free device(s) of ${draNode} was allocated; the next claimant stayed Pending for ${WINDOW_MS / 1000}s`);
     });
 
     await s.case('DevicePluginPlacement', async (c) => {
-      if (!env.plugin) return c.notRun('missing-component', `no node offers ${env.profile.extendedResource ?? 'a device-plugin resource'}; the DRA path is checked instead`);
-      for (const n of ['plugin-a', 'plugin-b']) await s.create('Pod', podSpec(env, s, n, 'plugin'));
-      const pods = await runningPods(s, ['plugin-a', 'plugin-b'], `two pods with one ${env.plugin.resource} each to run`).catch((e: Error) => e);
-      if (pods instanceof Error) return c.fail(`both pods placed on nodes offering ${env.plugin.resource}`, pods.message);
-      const wrong = [...pods.values()].filter((p) => !env.plugin!.nodes.includes(p.spec!.nodeName!));
-      if (wrong.length) return c.fail(`pods requesting ${env.plugin.resource} run only on accelerator nodes`, wrong.map((p) => `${p.metadata!.name} on ${p.spec!.nodeName}`).join(', '));
-      c.pass(`both pods placed on accelerator nodes: ${[...pods.values()].map((p) => `${p.metadata!.name} → ${p.spec!.nodeName}`).join(', ')}`);
+      if (!env.plugin || !pluginNode) return noPlugin(c);
+      // Allowed onto the leased node and every node without the resource: only the former will do.
+      const allowed = [pluginNode, ...env.cpuNodes];
+      for (const n of ['plugin-a', 'plugin-b']) await s.apply(pod(n, 'plugin', undefined, { affinityNodes: allowed }));
+      const r = await s.waitForPods(['plugin-a', 'plugin-b'], 'Running', 120_000);
+      if (!r.ok) return c.fail(`both pods placed on a node offering ${env.plugin.resource}`, r.message);
+      const wrong = [...r.value.values()].filter((p) => !env.plugin!.nodes.includes(p.spec!.nodeName!));
+      if (wrong.length) return c.fail(`pods requesting ${env.plugin.resource} run only on nodes that advertise it`, wrong.map((p) => `${p.metadata!.name} on ${p.spec!.nodeName}`).join(', '));
+      c.pass(`both pods placed on ${pluginNode} (allowed as well: ${env.cpuNodes.length} node(s) without ${env.plugin.resource})`);
     });
 
-    const target = env.dra ? env.dra.slices.find((x) => x.spec.nodeName)?.spec.nodeName : env.plugin?.nodes[0];
+    await s.case('PluginFullNodeRefusesNext', async (c) => {
+      if (!env.plugin || !pluginNode) return noPlugin(c);
+      const node = s.cluster.nodes.find((n) => n.metadata?.name === pluginNode)!;
+      const allocatable = parseQuantity(node.status?.allocatable?.[env.plugin.resource]) ?? 0;
+      const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${pluginNode}` });
+      const used = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').reduce((n, p) => n + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity(ct.resources?.limits?.[env.plugin!.resource] as string | undefined) ?? 0), 0), 0);
+      const free = allocatable - used;
+      if (free <= 0) return c.notRun('control-failed', `all ${allocatable} ${env.plugin.resource} of ${pluginNode} are in use by other pods: kaic cannot fill the node itself`);
+      await s.apply(pod('plugin-filler', 'plugin', pluginNode, { count: free }));
+      const r = await s.waitForPods(['plugin-filler'], 'Scheduled', 90_000);
+      if (!r.ok) return c.notRun('control-failed', `the control did not hold: a pod requesting the ${free} free ${env.plugin.resource} of ${pluginNode} was not placed (${r.message})`);
+      await s.apply(pod('plugin-next', 'plugin', pluginNode));
+      const held = await s.holdsFor({ apiVersion: 'v1', kind: 'Pod', fieldSelector: 'metadata.name=plugin-next' }, 'the next pod to stay unplaced', (m) => {
+        const p = [...m.values()][0] as V1Pod | undefined;
+        return p?.spec?.nodeName ? `plugin-next was bound to ${p.spec.nodeName} although all ${allocatable} ${env.plugin!.resource} are requested` : undefined;
+      }, WINDOW_MS);
+      if (!held.held) return c.fail(`with all ${free} free ${env.plugin.resource} of ${pluginNode} requested, the next pod stays Pending`, held.violation);
+      c.pass(`a pod requesting all ${free} free ${env.plugin.resource} of ${pluginNode} was placed; the next one stayed Pending for ${WINDOW_MS / 1000}s`);
+    });
+
+    const target = draNode ?? pluginNode;
     await s.case('UngrantedPodPlacement', async (c) => {
-      if (!target) return c.notRun('missing-component', 'no accelerator node to pin to');
-      await s.create('Pod', podSpec(env, s, 'ungranted', undefined, { node: target }));
-      const pods = await runningPods(s, ['ungranted'], `a pod without an accelerator request to run on ${target}`).catch((e: Error) => e);
-      if (pods instanceof Error) return c.fail(`a pod without a request can run on accelerator node ${target} (needed for the negative test)`, pods.message);
-      c.pass(`pod without an accelerator request runs on accelerator node ${target}`);
+      if (!target) return c.notRun('missing-component', 'no accelerator node leased');
+      await s.apply(pod('ungranted', undefined, target));
+      const r = await s.waitForPods(['ungranted'], 'Running', 120_000);
+      if (!r.ok) return c.fail(`a pod without an accelerator request can run on accelerator node ${target} (needed for the negative tests)`, r.message);
+      c.pass(`a pod without an accelerator request runs on accelerator node ${target}`);
     });
 
-    if (env.simulated) {
-      for (const name of IN_CONTAINER) {
-        await s.case(name, async (c) => c.notRun('simulated-nodes', 'the nodes are simulated (kwok): containers do not run, so no probe can look inside one', 'run against a cluster with real accelerator nodes'));
-      }
+    const paths = ([['dra', draNode], ['plugin', pluginNode]] as const).filter((x): x is readonly [Path, string] => !!x[1]);
+    const real = paths.filter(([, n]) => !s.cluster.isSimulated(n));
+    if (real.length === 0 || env.profile.deviceFiles.length === 0 && !env.profile.identityEnv && !env.profile.identityFiles) {
+      const why = real.length === 0
+        ? { reason: 'simulated-nodes' as const, detail: `the accelerator node(s) ${paths.map(([, n]) => n).join(', ')} are simulated (kwok): containers do not run, so no probe can look inside one`, remedy: 'run against a cluster with real accelerator nodes' }
+        : { reason: 'no-verdict' as const, detail: `the ${env.profile.name} profile names no device files or identities to look for inside a container`, remedy: 'pass a vendor profile with --accelerator (nvidia, amd, intel, neuron)' };
+      for (const name of IN_CONTAINER) await s.case(name, async (c) => c.notRun(why.reason, why.detail, why.remedy));
       return;
     }
-    await proveInContainer(env, s, target);
-  },
-
-  procedure(env) {
-    const cls = env.dra?.deviceClass ?? env.profile.deviceClass ?? '<deviceClass>';
-    const tol = JSON.stringify(env.tolerations);
-    return [
-      `# two pods, one device each: their claims must name different devices`,
-      `kubectl -n $NS apply -f - <<'EOF'\napiVersion: resource.k8s.io/v1\nkind: ResourceClaimTemplate\nmetadata: {name: one-accelerator}\nspec: {spec: {devices: {requests: [{name: acc, exactly: {deviceClassName: ${cls}}}]}}}\nEOF`,
-      ...['a', 'b'].map((x) => `kubectl -n $NS apply -f - <<'EOF'\napiVersion: v1\nkind: Pod\nmetadata: {name: claimant-${x}}\nspec:\n  tolerations: ${tol}\n  resourceClaims: [{name: acc, resourceClaimTemplateName: one-accelerator}]\n  containers: [{name: granted, image: registry.k8s.io/e2e-test-images/busybox:1.37.0-1, command: [sh, -c, 'ls -l ${env.profile.deviceGlobs.join(' ')}; ${env.profile.tool ?? 'true'}; sleep 3600'], resources: {claims: [{name: acc}]}}]\nEOF`),
-      "kubectl -n $NS get resourceclaims -o custom-columns=CLAIM:.metadata.name,DEVICE:.status.allocation.devices.results[*].device,POOL:.status.allocation.devices.results[*].pool,FOR:.status.reservedFor[*].name",
-      'kubectl -n $NS logs claimant-a; kubectl -n $NS logs claimant-b   # each lists only its own device',
-    ];
+    await proveInContainer(env, s, real, pod, claimOf, identityOf);
   },
 });
 
-async function probePod(env: Env, s: CheckScope, name: string, grant: Grant | undefined, opts: { sibling?: boolean; node?: string }) {
-  await s.create('Pod', podSpec(env, s, name, grant, { ...opts, probe: true }));
-}
+type PodFn = (name: string, path: Path | undefined, node: string | undefined, opts?: { probe?: boolean; sibling?: boolean; env?: Record<string, string> }) => KObject;
 
-async function probeResults(s: CheckScope, pods: Record<string, string[]>): Promise<Map<string, ProbeResult> | Error> {
-  const names = Object.keys(pods);
-  const running = await runningPods(s, names, `probe pods ${names.join(', ')} to run`).catch((e: Error) => e);
-  if (running instanceof Error) return running;
-  const out = new Map<string, ProbeResult>();
-  const deadline = Date.now() + 60_000;
-  for (const [pod, containers] of Object.entries(pods)) {
-    for (const ctr of containers) {
-      let r = parseProbe(await containerLog(s, pod, ctr));
-      while (!r.done && Date.now() < deadline) {
-        await new Promise((res) => setTimeout(res, 1000)); // logs have no watch; bounded poll
-        r = parseProbe(await containerLog(s, pod, ctr));
-      }
-      if (!r.done) return new Error(`probe in ${pod}/${ctr} printed no result within 60s`);
-      out.set(`${pod}/${ctr}`, r);
+async function proveInContainer(env: Env, s: CheckScope, paths: readonly (readonly [Path, string])[], pod: PodFn, claimOf: (p: V1Pod) => Promise<Claim | undefined>, identityOf: (r: { driver: string; pool: string; device: string }) => string | undefined) {
+  // Every probe pod of every path first, then one wait: the cases below judge what they printed.
+  const pods: Record<string, { path?: Path; node: string; containers: string[] }> = {};
+  for (const [path, node] of paths) {
+    pods[`probe-${path}-a`] = { path, node, containers: ['granted', 'sibling'] };
+    pods[`probe-${path}-b`] = { path, node, containers: ['granted'] };
+    await s.apply(pod(`probe-${path}-a`, path, node, { probe: true, sibling: true }));
+    await s.apply(pod(`probe-${path}-b`, path, node, { probe: true }));
+  }
+  const nodes = [...new Set(paths.map(([, n]) => n))];
+  for (const node of nodes) {
+    pods[`probe-none-${nodes.indexOf(node)}`] = { node, containers: ['ungranted'] };
+    await s.apply(pod(`probe-none-${nodes.indexOf(node)}`, undefined, node, { probe: true }));
+    if (env.profile.visibleDevicesEnv) {
+      pods[`probe-escape-${nodes.indexOf(node)}`] = { node, containers: ['ungranted'] };
+      await s.apply(pod(`probe-escape-${nodes.indexOf(node)}`, undefined, node, { probe: true, env: { [env.profile.visibleDevicesEnv]: 'all' } }));
     }
   }
-  return out;
-}
-
-/** The in-container half: only on nodes where containers really run. */
-async function proveInContainer(env: Env, s: CheckScope, node: string | undefined) {
-  const grant: Grant = env.dra ? 'dra' : 'plugin';
-  await probePod(env, s, 'probe-granted-a', grant, { sibling: true });
-  await probePod(env, s, 'probe-granted-b', grant, {});
-  if (node) await probePod(env, s, 'probe-ungranted', undefined, { node });
-  const res = await probeResults(s, { 'probe-granted-a': ['granted', 'sibling'], 'probe-granted-b': ['granted'], ...(node ? { 'probe-ungranted': ['ungranted'] } : {}) });
-  const fail = (c: CaseHandle) => c.fail('probe pods run and report what they see', (res as Error).message);
-  const a = res instanceof Error ? undefined : res.get('probe-granted-a/granted');
-  await s.case('GrantedContainerSeesItsDevices', async (c) => {
-    if (res instanceof Error || !a) return fail(c);
-    if (a.devices.length === 0) return c.fail('a granted container sees its accelerator', `granted container saw ${seen(a)}`);
-    if (a.devices.length > 1 && a.identities.length !== 1) return c.fail('a container granted one accelerator sees exactly one', `it saw ${seen(a)}`);
-    c.pass(`granted container saw ${seen(a)}`);
-  });
-  // Every "sees none" below is judged only because the granted probe above proved it can see devices.
-  const control = !!a && a.devices.length > 0;
-  await s.case('UngrantedPodSeesNone', async (c) => {
-    if (res instanceof Error) return fail(c);
-    if (!node) return c.notRun('missing-component', 'no accelerator node to pin to');
-    if (!control) return c.notRun('no-verdict', 'the granted probe saw no device, so a probe seeing none proves nothing');
-    const u = res.get('probe-ungranted/ungranted')!;
-    if (u.devices.length || u.identities.length) return c.fail(`a pod without a request on ${node} sees no accelerator`, `it saw ${seen(u)}`);
-    c.pass(`pod without a request on ${node} saw ${seen(u)} (the granted probe saw ${a!.devices.length})`);
-  });
-  await s.case('UngrantedSiblingSeesNone', async (c) => {
-    if (res instanceof Error) return fail(c);
-    if (!control) return c.notRun('no-verdict', 'the granted probe saw no device, so a probe seeing none proves nothing');
-    const sib = res.get('probe-granted-a/sibling')!;
-    if (sib.devices.length || sib.identities.length) return c.fail('an ungranted container beside a granted one sees no accelerator', `the sibling saw ${seen(sib)}`);
-    c.pass(`ungranted sibling saw ${seen(sib)} while its neighbour saw ${a!.devices.length}`);
-  });
-  await s.case('DistinctDevicesInsideContainers', async (c) => {
-    if (res instanceof Error || !a) return fail(c);
-    const b = res.get('probe-granted-b/granted')!;
-    if (a.identities.length && b.identities.length) {
-      const shared = a.identities.filter((x) => b.identities.includes(x));
-      if (shared.length) return c.fail('two granted pods see different devices', `both saw ${shared.join(', ')}`);
-      return c.pass(`pod a saw ${a.identities.join(', ')}, pod b saw ${b.identities.join(', ')}`);
+  const names = Object.keys(pods);
+  const running = await s.waitForPods(names, 'Running', 180_000);
+  const results = new Map<string, ProbeResult>();
+  let failure: string | undefined = running.ok ? undefined : running.message;
+  if (running.ok) {
+    for (const name of names) {
+      for (const ctr of pods[name]!.containers) {
+        const r = await s.poll(`the probe in ${name}/${ctr} to finish`, async () => {
+          const p = parseProbe(await s.logs(name, ctr), env.profile);
+          return p.done ? p : undefined;
+        }, { intervalMs: 1000, timeoutMs: 60_000 });
+        if (!r.ok) failure = r.message;
+        else results.set(`${name}/${ctr}`, r.value);
+      }
     }
-    c.notRun('no-verdict', `the image has no ${env.profile.tool ?? 'vendor tool'} to print device identities; device files alone (${a.devices.join(', ')}) do not identify a device`, `use an image with ${env.profile.tool ?? 'the vendor tool'} (--image cuda=...)`);
-  });
+  }
+  const get = (k: string) => results.get(k)!;
+  const broken = (c: CaseHandle) => c.fail('probe pods run and report what they see', failure!);
+  const each = async (c: CaseHandle, fn: (path: Path, node: string) => Promise<string | { fail: [string, string] } | { notRun: string } | { na: string }>) => {
+    if (failure) return broken(c);
+    const passed: string[] = [];
+    const skipped: string[] = [];
+    for (const [path, node] of paths) {
+      const r = await fn(path, node);
+      if (typeof r === 'string') passed.push(`${PATH_TITLE[path]}: ${r}`);
+      else if ('fail' in r) return c.fail(`${PATH_TITLE[path]}: ${r.fail[0]}`, r.fail[1]);
+      else if ('notRun' in r) return c.notRun('control-failed', `${PATH_TITLE[path]}: ${r.notRun}`);
+      else skipped.push(`${PATH_TITLE[path]}: ${r.na}`);
+    }
+    if (!passed.length) return c.notApplicable(skipped.join('; '));
+    c.pass([...passed, ...skipped.map((x) => `(not applicable) ${x}`)].join('; '));
+  };
+  const granted = (path: Path) => get(`probe-${path}-a/granted`);
+  const control = (path: Path) => seesAny(granted(path));
+  const noControl = (path: Path) => ({ notRun: `the granted probe saw no device, so a probe seeing none proves nothing (granted saw ${seen(granted(path))})` });
+
+  await s.case('GrantedContainerSeesItsDevice', (c) => each(c, async (path, node) => {
+    const a = granted(path);
+    if (!seesAny(a)) return { fail: [`a container granted one accelerator on ${node} sees it`, `it saw ${seen(a)}`] };
+    if (a.devices.length > 1 || a.identities.length > 1) return { fail: ['a container granted one accelerator sees exactly one', `it saw ${seen(a)}`] };
+    return `granted container saw ${seen(a)}`;
+  }));
+  await s.case('MediatedDeviceMatchesAllocation', (c) => each(c, async (path) => {
+    if (path !== 'dra') return { na: 'the device-plugin API records no allocation to compare with' };
+    const a = granted(path);
+    if (!control(path)) return noControl(path);
+    const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: 'probe-dra-a' });
+    const result = p ? (await claimOf(p))?.status?.allocation?.devices?.results?.[0] : undefined;
+    const want = result ? identityOf(result) : undefined;
+    if (!result || !want) return { notRun: `the allocated device publishes no ${env.profile.identityAttribute} to compare with` };
+    if (!a.identities.length) return { notRun: `the container shows no device identity (no ${env.profile.tool ?? 'vendor tool'}, environment or identity file)` };
+    if (!a.identities.includes(want) || a.identities.length !== 1) return { fail: [`the container sees the allocated device ${result.pool}/${result.device} (${want})`, `it saw ${a.identities.join(', ')}`] };
+    return `the container sees ${want}, the device its claim was allocated (${result.pool}/${result.device})`;
+  }));
+  await s.case('UngrantedPodSeesNone', (c) => each(c, async (path, node) => {
+    if (!control(path)) return noControl(path);
+    const u = get(`probe-none-${nodes.indexOf(node)}/ungranted`);
+    if (seesAny(u)) return { fail: [`a pod without a request on ${node} sees no accelerator`, `it saw ${seen(u)}`] };
+    return `a pod without a request on ${node} saw ${seen(u)} while the granted probe there saw ${seen(granted(path))}`;
+  }));
+  await s.case('UngrantedSiblingSeesNone', (c) => each(c, async (path) => {
+    if (!control(path)) return noControl(path);
+    const sib = get(`probe-${path}-a/sibling`);
+    if (seesAny(sib)) return { fail: ['an ungranted container beside a granted one sees no accelerator', `the sibling saw ${seen(sib)}`] };
+    return `the ungranted sibling saw ${seen(sib)} beside a container that saw ${seen(granted(path))}`;
+  }));
+  await s.case('VisibleDevicesEnvEscape', (c) => each(c, async (path, node) => {
+    const v = env.profile.visibleDevicesEnv;
+    if (!v) return { na: `the ${env.profile.name} runtime has no visible-devices variable to abuse` };
+    if (!control(path)) return noControl(path);
+    const e = get(`probe-escape-${nodes.indexOf(node)}/ungranted`);
+    if (seesAny(e)) return { fail: [`a pod without a request that sets ${v}=all on ${node} sees no accelerator`, `it saw ${seen(e)}`] };
+    return `a pod setting ${v}=all without a request saw ${seen(e)}`;
+  }));
+  await s.case('DistinctDevicesInsideContainers', (c) => each(c, async (path) => {
+    const a = granted(path);
+    const b = get(`probe-${path}-b/granted`);
+    if (!a.identities.length || !b.identities.length) {
+      if (a.devices.length && b.devices.length && a.devices.join() !== b.devices.join()) return `pod a saw ${a.devices.join(', ')}, pod b saw ${b.devices.join(', ')}`;
+      return { notRun: `the containers show no device identity (${env.profile.tool ?? 'no vendor tool'}), and their device files are the same (${a.devices.join(', ') || 'none'})` };
+    }
+    const shared = a.identities.filter((x) => b.identities.includes(x));
+    if (shared.length) return { fail: ['two granted pods see different devices', `both saw ${shared.join(', ')}`] };
+    return `pod a saw ${a.identities.join(', ')}, pod b saw ${b.identities.join(', ')}`;
+  }));
 }

@@ -1,7 +1,7 @@
 import type { ArgsDef, CommandDef } from 'citty';
 import { EXIT, UsageError } from './exit-codes.js';
 import { KAIC_VERSION } from '../version.js';
-import { interrupt } from './signals.js';
+import { interrupt, runInfo } from './signals.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands differ in their args types
 type AnyCommand = CommandDef<any>;
@@ -144,8 +144,10 @@ export let debugMode = false;
 export async function entry(): Promise<void> {
   // `kaic validate ... | head`: a closed pipe ends the output quietly, not with a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    if (e.code !== 'EPIPE') throw e;
+    // `kaic run ... | head`: nobody reads any more; a run still cleans up before it ends.
+    if (current && CLEANS_UP_ON_SIGNAL.has(current)) interrupt.abort(new Error('stdout closed'));
+    else process.exit(process.exitCode ?? 0);
   });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -159,7 +161,7 @@ export async function entry(): Promise<void> {
       process.stderr.write(`\nkaic: ${sig}: stopping and cleaning up (press Ctrl-C again to quit at once)\n`);
       interrupt.abort(new Error(sig));
     } else {
-      process.stderr.write('kaic: quitting without cleanup; remove leftovers with `kaic cleanup --all`\n');
+      process.stderr.write(`kaic: quitting without cleanup; remove leftovers with \`kaic cleanup ${runInfo.id ? `--run ${runInfo.id}` : '--run <id>'}\` (the run id is on the objects' kaic.dev/run label)\n`);
       process.exit(EXIT.interrupted);
     }
   };

@@ -1,6 +1,6 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 // client-node 1.4 hands out node-fetch options (an https.Agent carrying the client certificate), so
-// raw requests go through node-fetch too.
+// raw requests go through node-fetch too (decision 0001): Node's own fetch cannot take that agent.
 import fetch from 'node-fetch';
 import { countRequest } from './metrics.js';
 
@@ -13,41 +13,75 @@ export class ApiError extends Error {
   }
 }
 
-/** The kinds kaic reads or creates: group/version/plural, so paths never depend on guesswork. */
-export const KINDS = {
-  Namespace: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
-  Node: { group: '', version: 'v1', plural: 'nodes', namespaced: false },
-  Pod: { group: '', version: 'v1', plural: 'pods', namespaced: true },
-  Event: { group: '', version: 'v1', plural: 'events', namespaced: true },
-  ConfigMap: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
-  ServiceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true },
-  Job: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },
-  DeviceClass: { group: 'resource.k8s.io', version: 'v1', plural: 'deviceclasses', namespaced: false },
-  ResourceSlice: { group: 'resource.k8s.io', version: 'v1', plural: 'resourceslices', namespaced: false },
-  ResourceClaim: { group: 'resource.k8s.io', version: 'v1', plural: 'resourceclaims', namespaced: true },
-  ResourceClaimTemplate: { group: 'resource.k8s.io', version: 'v1', plural: 'resourceclaimtemplates', namespaced: true },
-  PodGroup: { group: 'scheduling.k8s.io', version: 'v1beta1', plural: 'podgroups', namespaced: true },
-  Workload: { group: 'scheduling.k8s.io', version: 'v1beta1', plural: 'workloads', namespaced: true },
-  CustomResourceDefinition: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false },
-  RuntimeClass: { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false },
-} as const;
-export type Kind = keyof typeof KINDS;
-
-export function collectionPath(kind: Kind, namespace?: string): string {
-  const k = KINDS[kind];
-  const base = k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`;
-  return k.namespaced && namespace ? `${base}/namespaces/${namespace}/${k.plural}` : `${base}/${k.plural}`;
+/** The API server could not be reached (after retrying): refused, reset, timed out. */
+export class TransportError extends Error {
+  constructor(readonly method: string, readonly path: string, readonly why: string) {
+    super(`${method} ${path}: ${why}`);
+  }
 }
 
-export function objectPath(kind: Kind, name: string, namespace?: string): string {
-  return `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
+/** The run's signal ended the request (Ctrl-C, a check's deadline): never a verdict of its own. */
+export class Interrupted extends Error {
+  constructor(readonly why: string = 'interrupted') {
+    super(why);
+  }
 }
 
-/** A request through client-node's auth (certificates, tokens, exec plugins); returns parsed JSON. */
-export async function rawRequest(kc: KubeConfig, method: string, path: string, body?: unknown, opts: { contentType?: string; signal?: AbortSignal } = {}): Promise<unknown> {
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+  /** One attempt's limit (default 30 s). */
+  readonly timeoutMs?: number;
+  /** How long retries may go on for (default 60 s): an API server outage of 30 s is survived. */
+  readonly retryForMs?: number;
+  readonly contentType?: string;
+  /** `dryRun=All`, `fieldManager` and the like. */
+  readonly query?: Readonly<Record<string, string>>;
+}
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRY_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+
+/** Whether an error is one the upstream suite retries: timeouts, 429/5xx, EOF, resets, refusals. */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof ApiError) return RETRY_STATUS.has(e.status);
+  return e instanceof TransportError;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(new Interrupted(String(signal.reason?.message ?? signal.reason ?? 'interrupted')));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new Interrupted(String(signal?.reason?.message ?? signal?.reason ?? 'interrupted')));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Backoff with jitter: 250 ms doubling to 4 s. */
+export async function withRetry<T>(what: () => Promise<T>, opts: { signal?: AbortSignal; retryForMs?: number; onRetry?: (e: unknown) => void }): Promise<T> {
+  const until = Date.now() + (opts.retryForMs ?? 60_000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await what();
+    } catch (e) {
+      if (!isTransient(e) || Date.now() >= until || opts.signal?.aborted) throw e;
+      opts.onRetry?.(e);
+      await sleep(Math.min(4000, 250 * 2 ** attempt) * (0.75 + Math.random() / 2), opts.signal);
+    }
+  }
+}
+
+async function attempt(kc: KubeConfig, method: string, path: string, body: unknown, opts: RequestOptions): Promise<unknown> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason?.message ?? opts.signal.reason ?? 'interrupted'));
   countRequest();
+  const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   const init: { method: string; headers: Record<string, string>; body?: string; agent?: unknown; signal?: AbortSignal } = { method, headers: { accept: 'application/json' } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -56,9 +90,21 @@ export async function rawRequest(kc: KubeConfig, method: string, path: string, b
   const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
   init.agent = applied.agent;
   init.headers = { ...(applied.headers ?? {}), ...init.headers };
-  if (opts.signal) init.signal = opts.signal;
-  const res = await fetch(`${cluster.server.replace(/\/$/, '')}${path}`, init as never);
-  const text = await res.text();
+  init.signal = signal;
+  const qs = opts.query && Object.keys(opts.query).length ? `${path.includes('?') ? '&' : '?'}${new URLSearchParams(opts.query as Record<string, string>)}` : '';
+  let res;
+  let text: string;
+  try {
+    res = await fetch(`${cluster.server.replace(/\/$/, '')}${path}${qs}`, init as never);
+    text = await res.text();
+  } catch (e) {
+    if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason?.message ?? opts.signal.reason ?? 'interrupted'));
+    const err = e as { code?: string; type?: string; message?: string; name?: string };
+    if (timeout.aborted || err.name === 'AbortError') throw new TransportError(method, path, `no answer within ${((opts.timeoutMs ?? 30_000) / 1000).toFixed(0)}s`);
+    if (err.code && RETRY_CODES.has(err.code)) throw new TransportError(method, path, err.code);
+    if (err.type === 'system' || /socket hang up|EOF|premature close/i.test(err.message ?? '')) throw new TransportError(method, path, err.code ?? err.message ?? 'connection failed');
+    throw e;
+  }
   if (res.status >= 400) {
     let reason = text.slice(0, 300);
     try {
@@ -68,22 +114,61 @@ export async function rawRequest(kc: KubeConfig, method: string, path: string, b
     }
     throw new ApiError(res.status, method, path, reason);
   }
-  return text ? JSON.parse(text) : undefined;
+  if (!text) return undefined;
+  return (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+}
+
+/**
+ * A request through client-node's auth (certificates, tokens, exec plugins). Every attempt has a
+ * timeout combined with the caller's signal; transient failures are retried with backoff.
+ * Returns parsed JSON, or text for non-JSON answers (pod logs, service proxy).
+ */
+export async function rawRequest(kc: KubeConfig, method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<unknown> {
+  return withRetry(() => attempt(kc, method, path, body, opts), opts);
 }
 
 export interface ObjectList<T = KubernetesObject> {
-  metadata: { resourceVersion: string };
+  metadata: { resourceVersion: string; continue?: string };
   items: T[];
 }
 
-export async function rawList<T = KubernetesObject>(kc: KubeConfig, path: string, query: Record<string, string> = {}): Promise<ObjectList<T>> {
-  const qs = Object.keys(query).length ? `?${new URLSearchParams(query)}` : '';
-  return (await rawRequest(kc, 'GET', `${path}${qs}`)) as ObjectList<T>;
+/** Lists in pages of 500, so a 5,000-node cluster is not one giant response. */
+export async function rawList<T = KubernetesObject>(kc: KubeConfig, path: string, query: Record<string, string> = {}, opts: RequestOptions = {}): Promise<ObjectList<T>> {
+  const items: T[] = [];
+  let cont: string | undefined;
+  let rv = '';
+  do {
+    const q: Record<string, string> = { ...query, limit: '500', ...(cont ? { continue: cont } : {}) };
+    const page = (await rawRequest(kc, 'GET', path, undefined, { ...opts, query: q })) as ObjectList<T>;
+    items.push(...page.items);
+    rv = page.metadata.resourceVersion;
+    cont = page.metadata.continue || undefined;
+  } while (cont);
+  return { metadata: { resourceVersion: rv }, items };
 }
 
-export async function listObjects<T = KubernetesObject>(kc: KubeConfig, kind: Kind, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<T[]> {
-  const q: Record<string, string> = {};
-  if (opts.labelSelector) q.labelSelector = opts.labelSelector;
-  if (opts.fieldSelector) q.fieldSelector = opts.fieldSelector;
-  return (await rawList<T>(kc, collectionPath(kind, opts.namespace), q)).items;
+/** One request whose HTTP status is the answer (service proxy, Prometheus): no retry on status. */
+export async function rawHttp(kc: KubeConfig, method: string, path: string, body: string | undefined, opts: RequestOptions = {}): Promise<{ status: number; body: string }> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  return withRetry(async () => {
+    if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason?.message ?? opts.signal.reason ?? 'interrupted'));
+    countRequest();
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const init: { method: string; headers: Record<string, string>; body?: string; agent?: unknown; signal?: AbortSignal } = { method, headers: {} };
+    if (body !== undefined) init.body = body;
+    const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
+    init.agent = applied.agent;
+    init.headers = { ...(applied.headers ?? {}), ...init.headers };
+    init.signal = signal;
+    try {
+      const res = await fetch(`${cluster.server.replace(/\/$/, '')}${path}`, init as never);
+      return { status: res.status, body: await res.text() };
+    } catch (e) {
+      if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason?.message ?? opts.signal.reason ?? 'interrupted'));
+      const err = e as { code?: string; message?: string };
+      throw new TransportError(method, path, timeout.aborted ? 'no answer in time' : err.code ?? err.message ?? 'connection failed');
+    }
+  }, opts);
 }

@@ -1,16 +1,20 @@
-import type { KubeConfig, V1Node } from '@kubernetes/client-node';
-import { ApiError, listObjects, rawRequest } from './api.js';
+import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
+import { ApiError, rawList, rawRequest, TransportError } from './api.js';
+import { collectionPath, ResourceIndex, splitApiVersion, type ResourceType } from './resources.js';
 
-/** What discovery knows about a cluster: read-only, gathered once per run. */
+/** What discovery knows about a cluster: read once per run, shared by every check. */
 export interface ClusterView {
   readonly kc: KubeConfig;
   readonly server: string;
   readonly version: { gitVersion: string; major: string; minor: string };
   readonly nodes: readonly V1Node[];
-  /** `group/version` → resources (plural, kind, verbs); `v1` for the core group. */
-  readonly resources: ReadonlyMap<string, readonly { name: string; kind: string; verbs: readonly string[] }[]>;
-  /** Nodes are simulated (kwok): containers never run, so in-container probes cannot. */
+  readonly resources: ResourceIndex;
+  /** Group versions discovery could not read (e.g. an aggregated API whose backend is down): not "absent". */
+  readonly unavailable: ReadonlyMap<string, string>;
+  /** Every node is simulated (kwok): containers never run anywhere. */
   readonly simulated: boolean;
+  /** Lists a resource once per run (paginated); later calls share the answer. */
+  list<T = KubernetesObject>(t: ResourceType): Promise<T[]>;
 }
 
 export class ClusterUnreachable extends Error {}
@@ -18,52 +22,74 @@ export class ClusterUnreachable extends Error {}
 /** The identity may not read what discovery must read: an error, never "absent". */
 export class MissingRbac extends Error {}
 
-/** One request per API group version, so a rarely-used group cannot slow every run. */
-export async function discoverCluster(kc: KubeConfig): Promise<ClusterView> {
+/** A kwok node: annotated fake, or reporting kwok's kubelet version. */
+export const isSimulatedNode = (n: V1Node) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake' || /kwok/.test(n.status?.nodeInfo?.kubeletVersion ?? '');
+
+export const isReady = (n: V1Node) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+export async function discoverCluster(kc: KubeConfig, opts: { signal?: AbortSignal } = {}): Promise<ClusterView> {
   const server = kc.getCurrentCluster()?.server ?? 'unknown';
   let version: ClusterView['version'];
   try {
-    version = (await rawRequest(kc, 'GET', '/version')) as ClusterView['version'];
+    version = (await rawRequest(kc, 'GET', '/version', undefined, { signal: opts.signal, retryForMs: 5_000, timeoutMs: 10_000 })) as ClusterView['version'];
   } catch (e) {
     if (e instanceof ApiError) throw new ClusterUnreachable(`the API server at ${server} answered ${e.status}: ${e.reason}`);
+    if (e instanceof TransportError) throw new ClusterUnreachable(`cannot reach the API server at ${server} (${e.why})`);
     const cause = (e as { code?: string; message: string }).code ?? (e as Error).message;
     throw new ClusterUnreachable(`cannot reach the API server at ${server} (${cause})`);
   }
   try {
-    return await discoverWith(kc, server, version);
+    return await discoverWith(kc, server, version, opts.signal);
   } catch (e) {
     if (e instanceof ApiError && e.forbidden) throw new MissingRbac(`missing RBAC: ${e.reason} (grant the ClusterRole printed by \`kaic rbac\`)`);
     throw e;
   }
 }
 
-async function discoverWith(kc: KubeConfig, server: string, version: ClusterView['version']): Promise<ClusterView> {
-  const resources = new Map<string, { name: string; kind: string; verbs: string[] }[]>();
-  const core = (await rawRequest(kc, 'GET', '/api/v1')) as { resources: { name: string; kind: string; verbs: string[] }[] };
-  resources.set('v1', core.resources);
-  const groups = (await rawRequest(kc, 'GET', '/apis')) as { groups: { versions: { groupVersion: string }[] }[] };
+type ApiResourceList = { resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[] };
+
+async function discoverWith(kc: KubeConfig, server: string, version: ClusterView['version'], signal?: AbortSignal): Promise<ClusterView> {
+  const lists = new Map<string, ApiResourceList['resources']>();
+  const unavailable = new Map<string, string>();
+  const core = (await rawRequest(kc, 'GET', '/api/v1', undefined, { signal })) as ApiResourceList;
+  lists.set('v1', core.resources);
+  const groups = (await rawRequest(kc, 'GET', '/apis', undefined, { signal })) as { groups: { versions: { groupVersion: string }[] }[] };
   const gvs = groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion));
   await Promise.all(
     gvs.map(async (gv) => {
       try {
-        const r = (await rawRequest(kc, 'GET', `/apis/${gv}`)) as { resources: { name: string; kind: string; verbs: string[] }[] };
-        resources.set(gv, r.resources);
+        const r = (await rawRequest(kc, 'GET', `/apis/${gv}`, undefined, { signal, retryForMs: 5_000 })) as ApiResourceList;
+        lists.set(gv, r.resources);
       } catch (e) {
-        if (!(e instanceof ApiError) || e.status === 403) throw e; // a 403 is not "absent"
+        if (e instanceof ApiError && e.status === 404) return; // removed between the two requests
+        if (e instanceof ApiError && e.status !== 403) return void unavailable.set(gv, `${e.status} ${e.reason}`); // served but broken: not absent
+        if (e instanceof TransportError) return void unavailable.set(gv, e.why);
+        throw e; // a 403 is not "absent"
       }
     }),
   );
-  const nodes = await listObjects<V1Node>(kc, 'Node');
-  const simulated = nodes.length > 0 && nodes.every((n) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake' || /^kwok-/.test(n.status?.nodeInfo?.kubeletVersion ?? ''));
-  return { kc, server, version, nodes, resources, simulated };
+  const resources = new ResourceIndex(lists);
+  const nodes = (await rawList<V1Node>(kc, '/api/v1/nodes', {}, { signal })).items;
+  const simulated = nodes.length > 0 && nodes.every(isSimulatedNode);
+  const cache = new Map<string, Promise<unknown[]>>();
+  return {
+    kc,
+    server,
+    version,
+    nodes,
+    resources,
+    unavailable,
+    simulated,
+    list<T>(t: ResourceType): Promise<T[]> {
+      const path = collectionPath(t);
+      if (!cache.has(path)) {
+        const p = rawList<T>(kc, path, {}, { signal }).then((l) => l.items as unknown[]);
+        p.catch(() => cache.delete(path));
+        cache.set(path, p);
+      }
+      return cache.get(path)! as Promise<T[]>;
+    },
+  };
 }
 
-export function serves(view: ClusterView, groupVersion: string, plural: string): boolean {
-  return (view.resources.get(groupVersion) ?? []).some((r) => r.name === plural);
-}
-
-export function verbsOf(view: ClusterView, groupVersion: string, plural: string): readonly string[] {
-  return (view.resources.get(groupVersion) ?? []).find((r) => r.name === plural)?.verbs ?? [];
-}
-
-export const isReady = (n: V1Node) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+export { splitApiVersion };

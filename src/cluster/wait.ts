@@ -1,12 +1,6 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { rawList } from './api.js';
+import { Interrupted, isTransient, rawList, type RequestOptions } from './api.js';
 import { countRequest } from './metrics.js';
-
-export class WaitTimeout extends Error {
-  constructor(readonly what: string, readonly ms: number, readonly lastSeen: string) {
-    super(`timed out after ${(ms / 1000).toFixed(0)}s waiting for ${what}; last seen: ${lastSeen}`);
-  }
-}
 
 export interface WatchTarget {
   /** Collection path, e.g. /api/v1/namespaces/ns/pods or /apis/resource.k8s.io/v1/resourceclaims. */
@@ -15,80 +9,123 @@ export interface WatchTarget {
   readonly fieldSelector?: string;
 }
 
-type Items = ReadonlyMap<string, KubernetesObject>;
+export type Items = ReadonlyMap<string, KubernetesObject>;
+
+/** How a wait ended: the awaited state, or the deadline with a sentence saying what was last seen. */
+export type WaitOutcome<T> = { readonly ok: true; readonly value: T; readonly at: number } | { readonly ok: false; readonly message: string; readonly lastSeen: string };
+
+const reasonOf = (s?: AbortSignal) => String((s?.reason as Error | undefined)?.message ?? s?.reason ?? 'interrupted');
 
 /**
  * Lists, then watches from the list's resourceVersion, re-evaluating `done` on every change, until it
- * returns a value or the deadline passes. `describe` renders the last state for the timeout message.
+ * returns a value or the deadline passes. The deadline starts before the first list. A watch that
+ * ends or fails is resumed after a relist, with backoff; the run's signal ends the wait with
+ * `Interrupted`; a non-transient API error (403, 404 of the collection) is thrown to the caller.
  */
 export async function waitFor<T>(
   kc: KubeConfig,
   target: WatchTarget,
   what: string,
   done: (items: Items) => T | undefined,
-  opts: { timeoutMs: number; signal?: AbortSignal; describe?: (items: Items) => string },
-): Promise<T> {
+  opts: { timeoutMs: number; signal?: AbortSignal; describe?: (items: Items) => string; request?: RequestOptions },
+): Promise<WaitOutcome<T>> {
   const items = new Map<string, KubernetesObject>();
   const key = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
   const describe = opts.describe ?? ((m: Items) => (m.size ? [...m.keys()].join(', ') : 'nothing'));
   const query = { ...(target.labelSelector ? { labelSelector: target.labelSelector } : {}), ...(target.fieldSelector ? { fieldSelector: target.fieldSelector } : {}) };
-  const list = await rawList(kc, target.path, query);
-  for (const o of list.items) items.set(key(o), o);
+  if (opts.signal?.aborted) throw new Interrupted(reasonOf(opts.signal));
+  const deadline = AbortSignal.timeout(Math.max(0, opts.timeoutMs));
+  const both = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
+  const timedOut = (): WaitOutcome<T> => {
+    const lastSeen = describe(items);
+    return { ok: false, lastSeen, message: `timed out after ${(opts.timeoutMs / 1000).toFixed(0)}s waiting for ${what}; last seen: ${lastSeen}` };
+  };
+  const relist = async (): Promise<string | undefined> => {
+    try {
+      const l = await rawList(kc, target.path, query, { ...opts.request, signal: both });
+      items.clear();
+      for (const o of l.items) items.set(key(o), o);
+      return l.metadata.resourceVersion;
+    } catch (e) {
+      if (opts.signal?.aborted) throw new Interrupted(reasonOf(opts.signal));
+      if (deadline.aborted) return undefined;
+      throw e;
+    }
+  };
+  let rv = await relist();
+  if (rv === undefined) return timedOut();
   const first = done(items);
-  if (first !== undefined) return first;
-  return new Promise<T>((resolve, reject) => {
+  if (first !== undefined) return { ok: true, value: first, at: Date.now() };
+  return new Promise<WaitOutcome<T>>((resolve, reject) => {
     let controller: AbortController | undefined;
     let finished = false;
+    let failures = 0;
     const finish = (fn: () => void) => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
+      both.removeEventListener('abort', onAbort);
       controller?.abort();
       fn();
     };
-    const timer = setTimeout(() => finish(() => reject(new WaitTimeout(what, opts.timeoutMs, describe(items)))), opts.timeoutMs);
-    const onAbort = () => finish(() => reject(opts.signal?.reason ?? new Error('aborted')));
-    opts.signal?.addEventListener('abort', onAbort);
-    const start = (rv: string) => {
+    const onAbort = () => finish(() => (opts.signal?.aborted ? reject(new Interrupted(reasonOf(opts.signal))) : resolve(timedOut())));
+    both.addEventListener('abort', onAbort, { once: true });
+    const check = () => {
+      try {
+        const v = done(items);
+        if (v !== undefined) finish(() => resolve({ ok: true, value: v, at: Date.now() }));
+      } catch (e) {
+        finish(() => reject(e));
+      }
+    };
+    const resume = async () => {
+      // A watch ends (server timeout, 410 Gone, an outage): back off, relist, continue from there.
+      await new Promise((r) => setTimeout(r, Math.min(4000, 200 * 2 ** failures++)));
+      if (finished) return;
+      try {
+        rv = await relist();
+      } catch (e) {
+        if (isTransient(e)) return void resume();
+        return finish(() => reject(e));
+      }
+      if (rv === undefined || finished) return;
+      check();
+      if (!finished) start(rv);
+    };
+    const start = (from: string) => {
       countRequest();
-      return new Watch(kc)
+      new Watch(kc)
         .watch(
           target.path,
-          { ...query, resourceVersion: rv, allowWatchBookmarks: true },
+          { ...query, resourceVersion: from, allowWatchBookmarks: true, timeoutSeconds: Math.max(5, Math.ceil(opts.timeoutMs / 1000)) },
           (type: string, obj: KubernetesObject) => {
             if (type === 'BOOKMARK') return;
+            if (type === 'ERROR') return; // 410 Gone arrives as an event; the done callback relists
+            failures = 0;
             if (type === 'DELETED') items.delete(key(obj));
             else items.set(key(obj), obj);
-            try {
-              const v = done(items);
-              if (v !== undefined) finish(() => resolve(v));
-            } catch (e) {
-              finish(() => reject(e));
-            }
+            check();
           },
-          (err: unknown) => {
-            if (finished) return;
-            // A watch can end (server timeout, 410 Gone): relist and continue from there.
-            rawList(kc, target.path, query)
-              .then((l) => {
-                items.clear();
-                for (const o of l.items) items.set(key(o), o);
-                const v = done(items);
-                if (v !== undefined) finish(() => resolve(v));
-                else start(l.metadata.resourceVersion).then((c) => (controller = c), (e2) => finish(() => reject(e2 ?? err)));
-              })
-              .catch((e) => finish(() => reject(e)));
+          () => {
+            if (!finished) void resume();
+          },
+        )
+        .then(
+          (c) => {
+            controller = c;
+            if (finished) c.abort();
+          },
+          () => {
+            if (!finished) void resume();
           },
         );
     };
-    start(list.metadata.resourceVersion).then(
-      (c) => {
-        controller = c;
-        if (finished) c.abort();
-      },
-      (e) => finish(() => reject(e)),
-    );
+    start(rv!);
   });
 }
 
+/** For tools and tests: the awaited value, or an Error saying what timed out. */
+export async function waitForValue<T>(...args: Parameters<typeof waitFor<T>>): Promise<T> {
+  const r = await waitFor<T>(...args);
+  if (!r.ok) throw new Error(r.message);
+  return r.value;
+}

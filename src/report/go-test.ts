@@ -1,6 +1,5 @@
 import { create } from 'xmlbuilder2';
-import type { CaseResult, CheckResult } from '../checks/types.js';
-import type { RunResult } from '../run/model.js';
+import { packageStatus, type CaseResult, type CheckResult, type RunResult } from '../results/index.js';
 
 /**
  * kaic's results in the three formats the Go tooling produces: `go test -v` text (e2e.log),
@@ -13,6 +12,9 @@ type Status = 'PASS' | 'FAIL' | 'SKIP';
 
 const secs = (ms: number) => (Math.max(0, ms) / 1000).toFixed(2);
 export const caseStatus = (c: CaseResult): Status => (c.outcome.verdict === 'pass' ? 'PASS' : c.outcome.verdict === 'fail' || c.outcome.verdict === 'error' ? 'FAIL' : 'SKIP');
+
+/** The line every artifact of a run on simulated nodes or devices carries. */
+export const simulatedNote = (run: RunResult) => (run.cluster.anySimulated ? `SIMULATED: this run used simulated nodes or devices (${run.cluster.nodeFacts.filter((n) => n.simulated).length} of ${run.cluster.nodes} nodes are kwok nodes${run.accelerator.profile === 'example' ? ', accelerators are simulated' : ''}); its results are not evidence for a submission` : undefined);
 export const checkStatus = (r: CheckResult): Status => (r.verdict === 'PASS' ? 'PASS' : r.verdict === 'FAIL' || r.verdict === 'ERROR' ? 'FAIL' : 'SKIP');
 const sourceFile = (r: CheckResult) => `${r.id.replace(/_/g, '-')}.ts`;
 
@@ -22,7 +24,8 @@ export function caseLines(c: CaseResult): string[] {
   const head =
     o.verdict === 'pass' ? `PASS: ${o.observed}`
     : o.verdict === 'fail' ? `FAIL: expected ${o.expected}; observed ${o.observed}`
-    : o.verdict === 'error' ? `ERROR: ${o.detail}`
+    : o.verdict === 'error' ? `ERROR: ${o.detail}${o.remedy ? ` — ${o.remedy}` : ''}`
+    : o.verdict === 'not-applicable' ? `N/A: ${o.because}`
     : `NOT-RUN (${o.reason}): ${o.detail}${o.remedy ? ` — to run it: ${o.remedy}` : ''}`;
   return [...c.log, head];
 }
@@ -49,10 +52,13 @@ export function renderCheckText(r: CheckResult): string {
 }
 
 export function renderE2eLog(run: RunResult): string {
-  const failed = run.checks.some((c) => checkStatus(c) === 'FAIL');
-  const head = `kaic ${run.kaicVersion} run ${run.runId}: AI conformance ${run.version} against ${run.cluster.kubernetesVersion} (${run.cluster.nodes} nodes${run.cluster.simulated ? ', simulated' : ''})\n`;
+  const status = packageStatus(run);
+  const sim = simulatedNote(run);
+  const head = `kaic ${run.kaicVersion} run ${run.runId}: AI conformance ${run.version} against ${run.cluster.kubernetesVersion} (${run.cluster.nodes} nodes${run.cluster.simulated ? ', simulated' : ''})\n${sim ? `${sim}\n` : ''}`;
   const body = run.checks.map(renderCheckText).join('');
-  const tail = failed ? `FAIL\nFAIL\t${PACKAGE}\t${secs(run.finishedAt - run.startedAt)}s\n` : `PASS\nok  \t${PACKAGE}\t${secs(run.finishedAt - run.startedAt)}s\n`;
+  const elapsed = secs(run.finishedAt - run.startedAt);
+  // Nothing passed: go's "no test" line, never `ok`.
+  const tail = status === 'FAIL' ? `FAIL\nFAIL\t${PACKAGE}\t${elapsed}s\n` : status === 'PASS' ? `PASS\nok  \t${PACKAGE}\t${elapsed}s\n` : `?   \t${PACKAGE}\t[no test passed]\n`;
   return head + body + tail;
 }
 
@@ -62,6 +68,8 @@ export function renderTestJson(run: RunResult): string {
   const at = (ms: number) => new Date(ms).toISOString();
   const emit = (t: number, Action: string, extra: Record<string, unknown> = {}) => ev.push({ Time: at(t), Action, Package: PACKAGE, ...extra });
   emit(run.startedAt, 'start');
+  const sim = simulatedNote(run);
+  if (sim) emit(run.startedAt, 'output', { Output: `${sim}\n` });
   for (const r of run.checks) {
     const file = sourceFile(r);
     emit(r.startedAt, 'run', { Test: r.testName });
@@ -81,9 +89,9 @@ export function renderTestJson(run: RunResult): string {
     }
     emit(r.finishedAt, checkStatus(r).toLowerCase(), { Test: r.testName, Elapsed: Number(secs(r.finishedAt - r.startedAt)) });
   }
-  const failed = run.checks.some((c) => checkStatus(c) === 'FAIL');
-  emit(run.finishedAt, 'output', { Output: failed ? 'FAIL\n' : 'PASS\n' });
-  emit(run.finishedAt, failed ? 'fail' : 'pass', { Elapsed: Number(secs(run.finishedAt - run.startedAt)) });
+  const status = packageStatus(run);
+  emit(run.finishedAt, 'output', { Output: status === 'SKIP' ? `?   \t${PACKAGE}\t[no test passed]\n` : `${status}\n` });
+  emit(run.finishedAt, status.toLowerCase(), { Elapsed: Number(secs(run.finishedAt - run.startedAt)) });
   return `${ev.map((e) => JSON.stringify(e)).join('\n')}\n`;
 }
 
@@ -105,7 +113,7 @@ export function renderJunit(run: RunResult): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { tests: rows.length, failures, errors: 0, skipped, time: total });
   const suite = doc.ele('testsuite', { tests: rows.length, failures, errors: 0, skipped, id: 0, hostname: '', name: PACKAGE, time: total, timestamp: new Date(run.startedAt).toISOString().replace(/\.\d+Z$/, '') });
   const props = suite.ele('properties');
-  for (const [name, value] of Object.entries({ 'kaic.version': run.kaicVersion, 'kaic.run': run.runId, 'conformance.version': run.version, 'kubernetes.version': run.cluster.kubernetesVersion, accelerator: run.accelerator.profile })) props.ele('property', { name, value });
+  for (const [name, value] of Object.entries({ 'kaic.version': run.kaicVersion, 'kaic.run': run.runId, 'conformance.version': run.version, 'kubernetes.version': run.cluster.kubernetesVersion, accelerator: run.accelerator.profile, 'kaic.simulated': String(run.cluster.anySimulated) })) props.ele('property', { name, value });
   for (const row of rows) {
     const tc = suite.ele('testcase', { classname: PACKAGE, name: row.name, time: row.time });
     if (row.status === 'FAIL') tc.ele('failure', { message: row.message.slice(0, 500), type: '' }).txt(row.body);

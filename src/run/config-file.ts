@@ -22,6 +22,8 @@ export const runConfigSchema = z
     checklist: z.string().optional(),
     settings: z.record(z.union([z.string(), z.number()]).transform(String)).optional(),
     metadata: stringMap.optional(),
+    prometheus: z.string().optional(),
+    fixtures: stringMap.optional(),
   })
   .strict();
 export type RunConfigFile = z.infer<typeof runConfigSchema>;
@@ -42,9 +44,4 @@ export function readRunConfig(file: string): RunConfigFile {
   return parsed.data;
 }
 
-/** `90s`, `10m`, `1h`, `1500ms` → milliseconds. */
-export function parseDuration(s: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-}
+export { parseDuration } from '../checks/settings.js';

@@ -10,6 +10,7 @@ import { antiPatternRule } from './rules/anti-patterns.js';
 import { makeContext, type Rule } from './rules/context.js';
 import { evidenceRule, type ArtifactCache } from './rules/evidence.js';
 import { metadataField, metadataRule, METADATA_FIELDS } from './rules/metadata.js';
+import { simulatedEvidenceRule } from './rules/simulated.js';
 import { statusRule } from './rules/status.js';
 import { structureRule } from './rules/structure.js';
 import { resolveEvidence } from './evidence.js';
@@ -159,7 +160,7 @@ export class Validator {
       out.push(diagnostic('CHECKLIST_DRIFT', { file, line: 1, col: 1 }, [], `no ${version} checklist available offline; judged by kaic's catalog (ids and levels only, descriptions unchecked)`));
     }
     const ctx = makeContext(submission, checklist, version, out, { lazyPositions: this.opts.bulk });
-    const rules: Rule[] = [metadataRule, structureRule, statusRule, evidenceRule(this.artifacts), antiPatternRule];
+    const rules: Rule[] = [metadataRule, structureRule, statusRule, evidenceRule(this.artifacts), simulatedEvidenceRule, antiPatternRule];
     for (const rule of rules) rule(ctx);
     if (!this.opts.offline) await this.online(submission, out);
     return { file, version, checklistSource: checklist.source, diagnostics: this.opts.bulk ? out : out.sort(compareDiagnostics), unreadable: out.some((d) => INPUT_CODES.has(d.code) && d.severity === 'error'), submission };

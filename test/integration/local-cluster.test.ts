@@ -2,7 +2,7 @@ import { BatchV1Api, CoreV1Api, ResourceV1Api, type V1Pod } from '@kubernetes/cl
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rawRequest } from '../../src/cluster/api.js';
-import { waitFor } from '../../src/cluster/wait.js';
+import { waitForValue as waitFor } from '../../src/cluster/wait.js';
 import { localCluster, testNamespace } from './local-cluster.js';
 
 const GPU = 'nvidia.com/gpu';

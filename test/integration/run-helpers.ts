@@ -3,7 +3,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
-import { findLabelled, refText } from '../../src/cluster/scope.js';
+import { rawRequest } from '../../src/cluster/api.js';
+import { findLabelled, refText, runLabels } from '../../src/cluster/scope.js';
+import { discoverCluster } from '../../src/cluster/view.js';
+import { CHECKS } from '../../src/checks/registry.js';
+import { sweptTypes } from '../../src/run/cluster-session.js';
 import { down, up, type ClusterOptions } from '../../localcluster/local-cluster.js';
 import { loadChecklist, type Checklist } from '../../src/standard/checklist.js';
 import { CHECKLISTS, ROOT, tmp } from '../helpers.js';
@@ -22,7 +26,21 @@ export async function twinCluster(t: TestContext, name: string, opts: ClusterOpt
 }
 
 export async function leftovers(kubeconfig: string, runId: string): Promise<string[]> {
-  return (await findLabelled(loadKubeConfig({ kubeconfig }), runId)).map(refText);
+  const kc = loadKubeConfig({ kubeconfig });
+  const view = await discoverCluster(kc);
+  return (await findLabelled(kc, sweptTypes(view, [...CHECKS.values()]), runId)).map(refText);
+}
+
+/**
+ * Creates an object as if a run `runId` had (its label), for sabotage and leftovers; removed when
+ * the test ends unless `keep`.
+ */
+export async function createLabelled(t: TestContext | undefined, kubeconfig: string, runId: string, collection: string, obj: Record<string, unknown>): Promise<void> {
+  const kc = loadKubeConfig({ kubeconfig });
+  const meta = (obj.metadata ?? {}) as { name: string; labels?: Record<string, string> };
+  obj.metadata = { ...meta, labels: { ...meta.labels, ...runLabels(runId) } };
+  await rawRequest(kc, 'POST', collection, obj);
+  t?.after(() => rawRequest(kc, 'DELETE', `${collection}/${meta.name}`).catch(() => undefined));
 }
 
 /** Full metadata, so the generated PRODUCT.yaml is judged on its answers, not on placeholders. */

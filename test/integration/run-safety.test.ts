@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { rawRequest } from '../../src/cluster/api.js';
-import { waitFor } from '../../src/cluster/wait.js';
+import { waitForValue as waitFor } from '../../src/cluster/wait.js';
 import { RUN_LABEL } from '../../src/cluster/scope.js';
 import { paths } from '../../localcluster/local-cluster.js';
 import { clusterRoleYaml } from '../../src/run/rbac.js';
 import { CHECKLISTS, tmp } from '../helpers.js';
 import { localCluster, testNamespace } from './local-cluster.js';
-import { leftovers, spawnKaic } from './run-helpers.js';
+import { createLabelled, leftovers, spawnKaic } from './run-helpers.js';
 
 test('SIGINT in the middle of a run: exit 130, and zero objects labelled with the run id afterwards', async () => {
   const kc = await localCluster();
@@ -73,25 +73,19 @@ test('a user holding only the ClusterRole `kaic rbac` prints can run kaic; one w
   assert.ok(!denied.stderr().includes(nobody));
 });
 
-test('kaic cleanup removes what a killed run left behind, and only that run\'s objects', async () => {
-  const kc = await localCluster();
-  const { RunScope } = await import('../../src/cluster/scope.js');
-  const killed = new RunScope(kc, 'deadbeef');
-  const other = new RunScope(kc, 'cafef00d');
-  await killed.create('Namespace', { metadata: { name: 'kaic-deadbeef-leftover' } });
-  await killed.create('Pod', { metadata: { name: 'stray', namespace: 'kaic-deadbeef-leftover' }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } as never);
-  await other.create('Namespace', { metadata: { name: 'kaic-cafef00d-keep' } });
-  try {
-    const dry = spawnKaic(['cleanup', '--run', 'deadbeef', '--dry-run', '--kubeconfig', paths().kubeconfig]);
-    assert.equal(await dry.code, 0, dry.stderr());
-    assert.match(dry.stdout(), /Namespace kaic-deadbeef-leftover/);
-    assert.match(dry.stdout(), /Pod kaic-deadbeef-leftover\/stray/);
-    assert.ok((await leftovers(paths().kubeconfig, 'deadbeef')).length >= 2, 'dry run deletes nothing');
-    const real = spawnKaic(['cleanup', '--run', 'deadbeef', '--kubeconfig', paths().kubeconfig]);
-    assert.equal(await real.code, 0, real.stderr());
-    assert.deepEqual(await leftovers(paths().kubeconfig, 'deadbeef'), []);
-    assert.deepEqual(await leftovers(paths().kubeconfig, 'cafef00d'), ['Namespace kaic-cafef00d-keep'], 'another run is left alone');
-  } finally {
-    await other.sweep();
-  }
+test('kaic cleanup removes what a killed run left behind, and only that run\'s objects', async (t) => {
+  await localCluster();
+  const kcf = paths().kubeconfig;
+  await createLabelled(undefined, kcf, 'deadbeef', '/api/v1/namespaces', { metadata: { name: 'kaic-deadbeef-leftover' } });
+  await createLabelled(undefined, kcf, 'deadbeef', '/api/v1/namespaces/kaic-deadbeef-leftover/pods', { metadata: { name: 'stray' }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } });
+  await createLabelled(t, kcf, 'cafef00d', '/api/v1/namespaces', { metadata: { name: 'kaic-cafef00d-keep' } });
+  const dry = spawnKaic(['cleanup', '--run', 'deadbeef', '--dry-run', '--kubeconfig', kcf]);
+  assert.equal(await dry.code, 0, dry.stderr());
+  assert.match(dry.stdout(), /Namespace kaic-deadbeef-leftover/);
+  assert.match(dry.stdout(), /Pod kaic-deadbeef-leftover\/stray/);
+  assert.ok((await leftovers(kcf, 'deadbeef')).length >= 2, 'dry run deletes nothing');
+  const real = spawnKaic(['cleanup', '--run', 'deadbeef', '--kubeconfig', kcf]);
+  assert.equal(await real.code, 0, real.stderr());
+  assert.deepEqual(await leftovers(kcf, 'deadbeef'), []);
+  assert.deepEqual(await leftovers(kcf, 'cafef00d'), ['Namespace kaic-cafef00d-keep'], 'another run is left alone');
 });

@@ -7,7 +7,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parse } from 'yaml';
 import { parseJunit, parseTestJson, parseTestText, statusOf } from '../../src/artifacts/go-test-report.js';
 import { paths } from '../../localcluster/local-cluster.js';
-import { waitFor } from '../../src/cluster/wait.js';
+import { waitForValue as waitFor } from '../../src/cluster/wait.js';
 import { Validator } from '../../src/submission/validate.js';
 import { CHECKLISTS, tmp } from '../helpers.js';
 import { localCluster } from './local-cluster.js';
@@ -43,7 +43,19 @@ test('kaic run proves dra_support and gang_scheduling, keeps secure_accelerator_
   }
   const log = readFileSync(join(out, 'e2e.log'), 'utf8');
   assert.match(log, /NOT-RUN \(simulated-nodes\): the nodes are simulated/);
-  assert.match(log, /0 of 5 pods bound for 8s/);
+  assert.match(log, /0 of \d pods bound for 8s although a lone pod of the same size was bound; scheduler: "pod group is unschedulable/);
+  // Simulated nodes are said in every artifact.
+  assert.match(log.split('\n')[1]!, /^SIMULATED: /);
+  assert.match(junitText, /<property name="kaic.simulated" value="true"\/>/);
+  // The three checks shared the accelerator nodes without sharing one: leases are disjoint.
+  const prov0 = JSON.parse(readFileSync(join(out, 'provenance.json'), 'utf8')) as { simulated: boolean; checks: { id: string; nodes: string[] }[] };
+  assert.equal(prov0.simulated, true);
+  const leased = prov0.checks.flatMap((c) => c.nodes);
+  assert.equal(new Set(leased).size, leased.length, JSON.stringify(prov0.checks.map((c) => [c.id, c.nodes])));
+  // test_procedure.sh is the objects kaic created: the gang's PodGroup and members are in it.
+  const proc = readFileSync(join(out, 'evidence', 'gang_scheduling', 'test_procedure.sh'), 'utf8');
+  assert.match(proc, /kind: PodGroup[\s\S]*minCount: \d/);
+  assert.match(proc, /namespace: \$\{NS\}/);
 
   // The pre-filled PRODUCT.yaml: statuses from verdicts, artifacts as evidence; kaic validate parses
   // the artifacts and finds nothing wrong but the requirements kaic did not prove.
@@ -57,8 +69,10 @@ test('kaic run proves dra_support and gang_scheduling, keeps secure_accelerator_
   assert.match(req('secure_accelerator_access').notes, /Not proven/);
   const v = await new Validator({ checklist: CHECKLISTS, offline: true }).validateFile(join(out, 'PRODUCT.yaml'));
   const errors = v.diagnostics.filter((d) => d.severity === 'error');
-  assert.deepEqual([...new Set(errors.map((d) => d.code))], ['MUST_STATUS_EMPTY'], errors.map((d) => d.message).join('\n'));
-  assert.ok(!errors.some((d) => ['dra_support', 'gang_scheduling'].includes(d.requirement ?? '')));
+  // A PASS on simulated nodes reads as proven, but its artifacts are refused as submission evidence.
+  assert.deepEqual([...new Set(errors.map((d) => d.code))].sort(), ['EVIDENCE_SIMULATED', 'MUST_STATUS_EMPTY'], errors.map((d) => d.message).join('\n'));
+  assert.deepEqual([...new Set(errors.filter((d) => d.code === 'EVIDENCE_SIMULATED').map((d) => d.requirement))].sort(), ['dra_support', 'gang_scheduling']);
+  assert.match(req('dra_support').notes, /^SIMULATED, not evidence for a submission/);
 
   // provenance: hashes match the files; nothing of the credentials anywhere.
   const prov = JSON.parse(readFileSync(join(out, 'provenance.json'), 'utf8')) as { sha256: Record<string, string>; runId: string; cluster: { kubernetesVersion: string } };

@@ -9,7 +9,7 @@ import { loadChecklist } from '../../src/standard/checklist.js';
 import { parse } from 'yaml';
 import { CHECKLISTS } from '../helpers.js';
 import { sampleRun } from '../fixture-run.js';
-import { deriveVerdict } from '../../src/checks/types.js';
+import { deriveVerdict } from '../../src/results/index.js';
 
 const expected: Record<string, 'pass' | 'fail' | 'skip'> = {
   TestDRASupport: 'pass',

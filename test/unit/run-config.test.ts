@@ -6,10 +6,11 @@ import { ConnectError, loadKubeConfig } from '../../src/cluster/connect.js';
 import { resolveImages, withRegistry, ImageError } from '../../src/checks/images.js';
 import { parseProbe, probeCommand } from '../../src/checks/probe.js';
 import { profileFromFlag, PROFILES, ProfileError } from '../../src/checks/profiles/accelerators.js';
-import { completePools, driverOf } from '../../src/checks/dra-support.js';
+import { completePools, driverOf } from '../../src/checks/support/dra.js';
 import { ConfigFileError, parseDuration, readRunConfig } from '../../src/run/config-file.js';
 import { plan, RunConfigError } from '../../src/run/suite.js';
 import { clusterRoleYaml } from '../../src/run/rbac.js';
+import { CHECKS } from '../../src/checks/registry.js';
 import { loadChecklist } from '../../src/standard/checklist.js';
 import { parse } from 'yaml';
 import { CHECKLISTS, tmp } from '../helpers.js';
@@ -23,6 +24,7 @@ test('plan: --only, --skip and --na select requirements; unknown ids and empty j
   assert.deepEqual(plan(c.value, { only: ['dra_support'], na: { cluster_autoscaling: 'fixed-size clusters' } }).map((p) => [p.id, p.na ?? null]), [['dra_support', null], ['cluster_autoscaling', 'fixed-size clusters']]);
   assert.throws(() => plan(c.value, { only: ['workload_sandboxing'] }), (e: Error) => e instanceof RunConfigError && /unknown requirement id\(s\) for v1.35: workload_sandboxing/.test(e.message));
   assert.throws(() => plan(c.value, { na: { gpu_sharing: ' ' } }), /justification is required/);
+  assert.throws(() => plan(c.value, { only: ['dra_support'], skip: ['dra_support'] }), (e: Error) => e instanceof RunConfigError && /nothing to run/.test(e.message));
 });
 
 test('images: pinned defaults, one-by-one overrides, and a registry mirror that rewrites them all', () => {
@@ -37,20 +39,28 @@ test('images: pinned defaults, one-by-one overrides, and a registry mirror that 
 });
 
 test('accelerator profiles: the four vendors and dra:<class>; unknown names listed', () => {
-  assert.deepEqual(Object.keys(PROFILES), ['nvidia', 'amd', 'intel', 'neuron']);
-  assert.equal(profileFromFlag('dra:gpu.example.com').deviceClass, 'gpu.example.com');
-  assert.throws(() => profileFromFlag('tpu'), (e: Error) => e instanceof ProfileError && /expected one of nvidia, amd, intel, neuron, dra:<deviceClass>/.test(e.message));
+  assert.deepEqual(Object.keys(PROFILES), ['nvidia', 'amd', 'intel', 'neuron', 'example']);
+  const generic = profileFromFlag('dra:gpu.acme.io');
+  assert.equal(generic.deviceClass, 'gpu.acme.io');
+  // A class kaic knows nothing about names no device files: /dev/* would count /dev/null.
+  assert.deepEqual(generic.deviceFiles, []);
+  assert.ok(!PROFILES.amd!.deviceFiles.includes('/dev/kfd'), 'AMD counts a render node per GPU, not the shared /dev/kfd');
+  for (const p of Object.values(PROFILES)) for (const f of p.deviceFiles) assert.doesNotMatch(f, /^\/dev\/\*$|\/\*$/, `${p.name}: ${f} names no device`);
+  assert.throws(() => profileFromFlag('tpu'), (e: Error) => e instanceof ProfileError && /expected one of nvidia, amd, intel, neuron, example, dra:<deviceClass>/.test(e.message));
 });
 
 test('the in-container probe prints markers that parse back into devices and identities', () => {
   const cmd = probeCommand(PROFILES.nvidia!);
   assert.match(cmd[2]!, /\/dev\/nvidia\[0-9\]\*/);
   assert.match(cmd[2]!, /nvidia-smi -L/);
-  const r = parseProbe('noise\nKAIC_PROBE device: /dev/nvidia0\nKAIC_PROBE tool: GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-6b616963-0000-4001-8000-000000000001)\nKAIC_PROBE done\n');
+  const r = parseProbe('noise\nKAIC_PROBE device: /dev/nvidia0\nKAIC_PROBE tool: GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-6b616963-0000-4001-8000-000000000001)\nKAIC_PROBE done\n', PROFILES.nvidia!);
   assert.deepEqual(r.devices, ['/dev/nvidia0']);
   assert.deepEqual(r.identities, ['GPU-6b616963-0000-4001-8000-000000000001']);
   assert.equal(r.done, true);
-  assert.equal(parseProbe('KAIC_PROBE tool-absent\n').done, false);
+  assert.equal(parseProbe('KAIC_PROBE tool-absent\n', PROFILES.nvidia!).done, false);
+  // The example driver names its devices through the environment (CDI): the identity comes from there.
+  const e = parseProbe('KAIC_PROBE env: GPU_DEVICE_0=gpu-3\nKAIC_PROBE env: GPU_DEVICE_0_SHARING_STRATEGY=TimeSlicing\nKAIC_PROBE done\n', PROFILES.example!);
+  assert.deepEqual(e.identities, ['gpu-3']);
 });
 
 test('DRA pools count only when every slice of the newest generation is there, on a Ready node', () => {
@@ -94,9 +104,13 @@ test('kubeconfig: a missing file and the absence of any kubeconfig are errors, n
   }
 });
 
-test('kaic rbac prints a ClusterRole with no wildcard and no secrets access', () => {
-  const role = parse(clusterRoleYaml()) as { kind: string; rules: { resources: string[]; verbs: string[] }[] };
+test('kaic rbac prints a ClusterRole with no wildcard and no secrets access, derived from what checks declare', () => {
+  const role = parse(clusterRoleYaml()) as { kind: string; rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
   assert.equal(role.kind, 'ClusterRole');
+  for (const c of CHECKS.values())
+    for (const u of c.uses)
+      for (const res of u.resources)
+        for (const v of u.verbs) assert.ok(role.rules.some((r) => r.apiGroups.includes(u.group) && r.resources.includes(res) && r.verbs.includes(v)), `${c.id} declares ${v} ${u.group}/${res}`);
   for (const r of role.rules) {
     assert.ok(!r.resources.includes('*') && !r.verbs.includes('*'));
     assert.ok(!r.resources.includes('secrets'));

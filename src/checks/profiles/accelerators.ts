@@ -1,4 +1,4 @@
-import type { ClusterView } from '../../cluster/view.js';
+import type { V1Node } from '@kubernetes/client-node';
 
 /** How one accelerator vendor shows up in a cluster; vendor differences live here, not in checks. */
 export interface AcceleratorProfile {
@@ -11,29 +11,46 @@ export interface AcceleratorProfile {
   readonly nodeLabel?: string;
   /** Taint keys accelerator nodes commonly carry; probe pods tolerate them. */
   readonly taintKeys: readonly string[];
-  /** Device files a granted container sees (shell globs). */
-  readonly deviceGlobs: readonly string[];
+  /**
+   * The device files one accelerator appears as inside a container, one per device (shell globs
+   * over numbered nodes only: /dev/nvidiactl or AMD's shared /dev/kfd are not a device). Empty
+   * when the profile cannot name them (a bare `dra:<class>`): in-container cases then cannot run.
+   */
+  readonly deviceFiles: readonly string[];
+  /** Environment variables through which a runtime names the devices a container got (regex on NAME=VALUE, group 1 the identity). */
+  readonly identityEnv?: string;
+  /** Files holding a device's identity inside the container (globs). */
+  readonly identityFiles?: readonly string[];
   /** The vendor's own tool, run in the probe where present; prints one line per visible device. */
   readonly tool?: string;
-  /** Slice attribute holding a device's identity (to compare devices across pods). */
+  /** Slice attribute holding a device's identity (to compare devices across pods and with what a container sees). */
   readonly identityAttribute: string;
+  /** When the container sees the device's name (not an attribute) as its identity. */
+  readonly identityIsDeviceName?: boolean;
+  /** The variable a container can set to ask the runtime for devices it was not granted (the escape to test). */
+  readonly visibleDevicesEnv?: string;
+  /** Devices are simulated (the local cluster): said in provenance and reports. */
+  readonly simulated?: boolean;
 }
 
 export const PROFILES: Readonly<Record<string, AcceleratorProfile>> = {
-  nvidia: { name: 'nvidia', extendedResource: 'nvidia.com/gpu', deviceClass: 'gpu.nvidia.com', nodeLabel: 'nvidia.com/gpu.present', taintKeys: ['nvidia.com/gpu'], deviceGlobs: ['/dev/nvidia[0-9]*'], tool: 'nvidia-smi -L', identityAttribute: 'uuid' },
-  amd: { name: 'amd', extendedResource: 'amd.com/gpu', deviceClass: 'gpu.amd.com', nodeLabel: 'amd.com/gpu.present', taintKeys: ['amd.com/gpu'], deviceGlobs: ['/dev/dri/renderD*', '/dev/kfd'], tool: 'amd-smi list', identityAttribute: 'uuid' },
-  intel: { name: 'intel', extendedResource: 'gpu.intel.com/i915', deviceClass: 'gpu.intel.com', nodeLabel: 'intel.feature.node.kubernetes.io/gpu', taintKeys: ['gpu.intel.com/i915'], deviceGlobs: ['/dev/dri/renderD*'], tool: 'xpu-smi discovery', identityAttribute: 'uuid' },
-  neuron: { name: 'neuron', extendedResource: 'aws.amazon.com/neuron', deviceClass: 'neuron.aws.com', nodeLabel: 'aws.amazon.com/neuron.present', taintKeys: ['aws.amazon.com/neuron'], deviceGlobs: ['/dev/neuron*'], tool: 'neuron-ls', identityAttribute: 'uuid' },
+  nvidia: { name: 'nvidia', extendedResource: 'nvidia.com/gpu', deviceClass: 'gpu.nvidia.com', nodeLabel: 'nvidia.com/gpu.present', taintKeys: ['nvidia.com/gpu'], deviceFiles: ['/dev/nvidia[0-9]*'], tool: 'nvidia-smi -L', identityAttribute: 'uuid', visibleDevicesEnv: 'NVIDIA_VISIBLE_DEVICES' },
+  amd: { name: 'amd', extendedResource: 'amd.com/gpu', deviceClass: 'gpu.amd.com', nodeLabel: 'amd.com/gpu.present', taintKeys: ['amd.com/gpu'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'amd-smi list', identityAttribute: 'uuid', visibleDevicesEnv: 'AMD_VISIBLE_DEVICES' },
+  intel: { name: 'intel', extendedResource: 'gpu.intel.com/i915', deviceClass: 'gpu.intel.com', nodeLabel: 'intel.feature.node.kubernetes.io/gpu', taintKeys: ['gpu.intel.com/i915'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'xpu-smi discovery', identityAttribute: 'uuid' },
+  neuron: { name: 'neuron', extendedResource: 'aws.amazon.com/neuron', deviceClass: 'neuron.aws.com', nodeLabel: 'aws.amazon.com/neuron.present', taintKeys: ['aws.amazon.com/neuron'], deviceFiles: ['/dev/neuron[0-9]*'], tool: 'neuron-ls', identityAttribute: 'uuid' },
+  /** The local cluster's real node: the DRA example driver (CDI) and kaic's simulated device plugin. */
+  example: { name: 'example', extendedResource: 'example.com/gpu', deviceClass: 'gpu.example.com', taintKeys: [], deviceFiles: ['/dev/kaic-gpu[0-9]*'], identityEnv: '^GPU_DEVICE_[0-9]+=(.+)$', identityFiles: ['/var/run/kaic-gpu/*'], identityAttribute: 'uuid', identityIsDeviceName: true, simulated: true },
 };
 
 export class ProfileError extends Error {}
 
-/** `nvidia` | `amd` | `intel` | `neuron` | `dra:<deviceClass>` */
+/** `nvidia` | `amd` | `intel` | `neuron` | `example` | `dra:<deviceClass>` */
 export function profileFromFlag(flag: string): AcceleratorProfile {
   if (flag.startsWith('dra:')) {
     const cls = flag.slice(4);
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(cls)) throw new ProfileError(`--accelerator ${flag}: "${cls}" is not a DeviceClass name`);
-    return { name: flag, deviceClass: cls, taintKeys: [], deviceGlobs: ['/dev/*'], identityAttribute: 'uuid' };
+    // No device files are guessed: a glob such as /dev/* would count /dev/null as an accelerator.
+    return { name: flag, deviceClass: cls, taintKeys: [], deviceFiles: [], identityAttribute: 'uuid' };
   }
   const p = PROFILES[flag];
   if (!p) throw new ProfileError(`--accelerator ${flag}: expected one of ${[...Object.keys(PROFILES), 'dra:<deviceClass>'].join(', ')}`);
@@ -41,27 +58,25 @@ export function profileFromFlag(flag: string): AcceleratorProfile {
 }
 
 /** The profile whose extended resource or label the cluster's nodes carry; nvidia when none does. */
-export function detectProfile(view: ClusterView): { profile: AcceleratorProfile; detected: boolean } {
+export function detectProfile(nodes: readonly V1Node[]): { profile: AcceleratorProfile; detected: boolean } {
   for (const p of Object.values(PROFILES)) {
-    if (view.nodes.some((n) => (p.extendedResource && n.status?.allocatable?.[p.extendedResource]) || (p.nodeLabel && n.metadata?.labels?.[p.nodeLabel]))) return { profile: p, detected: true };
+    if (nodes.some((n) => (p.extendedResource && n.status?.allocatable?.[p.extendedResource]) || (p.nodeLabel && n.metadata?.labels?.[p.nodeLabel]))) return { profile: p, detected: true };
   }
   return { profile: PROFILES.nvidia!, detected: false };
 }
 
-export const tolerationsFor = (p: AcceleratorProfile) => p.taintKeys.map((key) => ({ key, operator: 'Exists' }));
-
-/** Nodes offering this accelerator through its extended resource. */
-export function acceleratorNodes(view: ClusterView, p: AcceleratorProfile) {
-  return view.nodes.filter((n) => (p.extendedResource && Number(n.status?.allocatable?.[p.extendedResource] ?? 0) > 0) || (p.nodeLabel && n.metadata?.labels?.[p.nodeLabel]));
+/** Nodes offering this accelerator through its extended resource or label. */
+export function acceleratorNodes(nodes: readonly V1Node[], p: AcceleratorProfile): V1Node[] {
+  return nodes.filter((n) => (p.extendedResource && Number(n.status?.allocatable?.[p.extendedResource] ?? 0) > 0) || (p.nodeLabel && n.metadata?.labels?.[p.nodeLabel]));
 }
 
 /**
  * Tolerations for the taints the given nodes carry (NoSchedule/NoExecute), plus the profile's: probe
  * pods must land on accelerator nodes whatever taint the platform chose to keep others off them.
  */
-export function tolerationsForNodes(view: ClusterView, nodeNames: Iterable<string>, p: AcceleratorProfile) {
+export function tolerationsForNodes(nodes: readonly V1Node[], nodeNames: Iterable<string>, p: AcceleratorProfile) {
   const names = new Set(nodeNames);
   const keys = new Set(p.taintKeys);
-  for (const n of view.nodes) if (names.has(n.metadata?.name ?? '')) for (const t of n.spec?.taints ?? []) if (t.effect !== 'PreferNoSchedule') keys.add(t.key);
+  for (const n of nodes) if (names.has(n.metadata?.name ?? '')) for (const t of n.spec?.taints ?? []) if (t.effect !== 'PreferNoSchedule') keys.add(t.key);
   return [...keys].sort().map((key) => ({ key, operator: 'Exists' }));
 }

@@ -1,35 +1,36 @@
-import type { V1Pod } from '@kubernetes/client-node';
-import { serves, type ClusterView } from '../../cluster/view.js';
-import type { CheckScope } from '../types.js';
+import type { CheckScope, ClusterFacts } from '../api.js';
 
 /**
  * Gang schedulers kaic recognises. `detect` reads discovery only; `makeGang` (where kaic can prove
- * the solver) creates the group object and returns how member pods join it.
+ * the solver) creates the group object and returns how member pods join it; `gangReason` tells a
+ * member held back by the gang from one that merely does not fit.
  */
 export interface GangSolver {
   readonly name: string;
   readonly title: string;
-  detect(view: ClusterView): boolean;
-  /** Creates whatever groups `members` pods; returns the pod-spec fragment each member carries. */
-  makeGang?(s: CheckScope, group: string, members: number): Promise<{ podFields: Record<string, unknown>; labels?: Record<string, string>; annotations?: Record<string, string>; schedulerName?: string }>;
-  readonly procedure?: (group: string, members: number) => string;
+  detect(cluster: ClusterFacts): boolean;
+  makeGang?(s: CheckScope, group: string, members: number): Promise<{ podFields: Record<string, unknown>; labels?: Record<string, string>; annotations?: Record<string, string> }>;
+  /** True when a Pending member's PodScheduled message is the gang's own verdict. */
+  gangReason?(reason: string, message: string): boolean;
 }
+
+const servesGroup = (c: ClusterFacts, group: string, plural: string) => c.servedVersions(group).some((v) => c.serves(`${group}/${v}`, plural));
 
 export const GANG_SOLVERS: readonly GangSolver[] = [
   {
     name: 'native',
     title: 'Kubernetes native gang scheduling (Workload API: PodGroup with a gang policy)',
-    detect: (v) => serves(v, 'scheduling.k8s.io/v1beta1', 'podgroups'),
+    detect: (c) => c.serves('scheduling.k8s.io/v1beta1', 'podgroups'),
     async makeGang(s, group, members) {
-      await s.create('PodGroup', { metadata: { name: group, namespace: s.namespace }, spec: { schedulingPolicy: { gang: { minCount: members } } } } as never);
+      await s.apply({ apiVersion: 'scheduling.k8s.io/v1beta1', kind: 'PodGroup', metadata: { name: group }, spec: { schedulingPolicy: { gang: { minCount: members } } } });
       return { podFields: { schedulingGroup: { podGroupName: group } } };
     },
-    procedure: (group, members) => `kubectl -n $NS apply -f - <<'EOF'\napiVersion: scheduling.k8s.io/v1beta1\nkind: PodGroup\nmetadata: {name: ${group}}\nspec: {schedulingPolicy: {gang: {minCount: ${members}}}}\nEOF\n# each member pod: spec.schedulingGroup.podGroupName: ${group}`,
+    // The scheduler's gang plugin names the group or its minimum; "Insufficient <resource>" alone is
+    // what any scheduler says about a pod that does not fit.
+    gangReason: (_reason, message) => /gang|pod ?group|minCount|quorum|waiting for .*members/i.test(message) && !/^0\/\d+ nodes are available: \d+ Insufficient [^,]+\.?$/.test(message),
   },
-  { name: 'kueue', title: 'Kueue (all-or-nothing admission)', detect: (v) => [...v.resources.keys()].some((gv) => gv.startsWith('kueue.x-k8s.io/')) },
-  { name: 'volcano', title: 'Volcano', detect: (v) => [...v.resources.keys()].some((gv) => gv.startsWith('scheduling.volcano.sh/')) },
-  { name: 'kai', title: 'KAI scheduler', detect: (v) => [...v.resources.keys()].some((gv) => gv.startsWith('scheduling.run.ai/')) },
-  { name: 'coscheduling', title: 'scheduler-plugins coscheduling', detect: (v) => [...v.resources.keys()].some((gv) => gv.startsWith('scheduling.x-k8s.io/')) },
+  { name: 'kueue', title: 'Kueue (all-or-nothing admission)', detect: (c) => servesGroup(c, 'kueue.x-k8s.io', 'workloads') },
+  { name: 'volcano', title: 'Volcano', detect: (c) => servesGroup(c, 'scheduling.volcano.sh', 'podgroups') },
+  { name: 'kai', title: 'KAI scheduler', detect: (c) => servesGroup(c, 'scheduling.run.ai', 'podgroups') },
+  { name: 'coscheduling', title: 'scheduler-plugins coscheduling', detect: (c) => servesGroup(c, 'scheduling.x-k8s.io', 'podgroups') },
 ];
-
-export const boundPods = (m: ReadonlyMap<string, unknown>) => ([...m.values()] as V1Pod[]).filter((p) => p.spec?.nodeName);

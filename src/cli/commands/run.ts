@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { isInputError } from '../../run/errors.js';
 import { writeArtifacts } from '../../run/artifacts.js';
 import { ConfigFileError, parseDuration, readRunConfig, type RunConfigFile } from '../../run/config-file.js';
+import { newRunId } from '../../run/suite.js';
 import { tally } from '../../run/model.js';
-import { plan, RunConfigError, runSuite } from '../../run/suite.js';
+import { plan, RunConfigError, runSuite, validateSettings } from '../../run/suite.js';
 import { listArg, oneOf, versionArg } from '../common-args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { loadOrFail } from '../load.js';
 import { progressReporter } from '../progress.js';
-import { interrupt } from '../signals.js';
+import { interrupt, runInfo } from '../signals.js';
 
 const pairs = (raw: unknown, flag: string): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -42,6 +43,9 @@ export default defineCommand({
     set: { type: 'string', description: 'Check setting: --set gang.scheduler=native, gang.window=20s (repeatable)' },
     'gang-scheduler': { type: 'string', description: 'Which gang scheduler to prove: native | kueue | volcano | kai | coscheduling' },
     'run-id': { type: 'string', description: 'Use this run id (default: random)' },
+    prometheus: { type: 'string', description: 'Prometheus for metric checks: NAMESPACE/SERVICE:PORT (through the API server) or an http(s) URL' },
+    fixture: { type: 'string', description: 'A templated YAML file for glue objects a check needs: --fixture NAME=FILE (repeatable)' },
+    redact: { type: 'boolean', default: false, description: 'Leave the API server address and node names out of provenance.json' },
     checklist: { type: 'string', description: 'Official checklist file or folder' },
     offline: { type: 'boolean', default: false, description: 'Never download a checklist' },
   },
@@ -69,8 +73,10 @@ export default defineCommand({
     if (!timeout) throw new UsageError(`--timeout ${timeoutRaw}: expected a duration such as 90s or 10m`);
     const output = oneOf(args.output ?? 'text', ['text', 'jsonl'] as const, '--output');
     const dir = resolve(args.dir ?? file.output ?? 'kaic-results');
-    const runId = args['run-id'];
-    if (runId !== undefined && !/^[a-z0-9]{4,16}$/.test(runId)) throw new UsageError(`--run-id ${runId}: 4 to 16 lowercase letters or digits`);
+    const runId = args['run-id'] ?? newRunId();
+    if (!/^[a-z0-9]{4,16}$/.test(runId)) throw new UsageError(`--run-id ${runId}: 4 to 16 lowercase letters or digits`);
+    runInfo.id = runId;
+    const fixtures = { ...(file.fixtures ?? {}), ...pairs(args.fixture, '--fixture') };
     const cfg = {
       checklist,
       kubeconfig: args.kubeconfig ?? file.kubeconfig,
@@ -84,12 +90,15 @@ export default defineCommand({
       parallel,
       checkTimeoutMs: timeout,
       settings,
+      ...((args.prometheus ?? file.prometheus) ? { prometheus: args.prometheus ?? file.prometheus } : {}),
+      ...(Object.keys(fixtures).length ? { fixtures } : {}),
       runId,
       signal: interrupt.signal,
     };
     let ids: string[];
     try {
       ids = plan(checklist, cfg).map((p) => p.id);
+      validateSettings(settings);
     } catch (e) {
       if (e instanceof RunConfigError) throw new UsageError(e.message);
       throw e;
@@ -104,10 +113,11 @@ export default defineCommand({
     } finally {
       progress.stop();
     }
-    const written = await writeArtifacts(dir, result, checklist, metadata, { checklistPath });
+    const written = await writeArtifacts(dir, result, checklist, metadata, { checklistPath, redact: args.redact });
     const t = tally(result);
     const say = (s: string) => (output === 'jsonl' ? process.stderr : process.stdout).write(`${s}\n`);
-    say(`kaic run ${result.runId}: ${Object.entries(t).filter(([, n]) => n).map(([v, n]) => `${n} ${v}`).join(', ')}${result.interrupted ? ' (interrupted)' : ''}`);
+    say(`kaic run ${result.runId}: ${Object.entries(t).filter(([, n]) => n).map(([v, n]) => `${n} ${v}`).join(', ')}${result.interrupted ? ' (interrupted)' : ''}${t.PASS === 0 ? ' — nothing was proven' : ''}`);
+    if (result.cluster.anySimulated && t.PASS) say('  SIMULATED: the cluster has simulated nodes or devices; these results are not evidence for a submission');
     for (const c of result.checks) say(`  ${c.verdict.padEnd(7)} ${c.id}${c.notRun ? ` — ${c.notRun.detail}` : ''}`);
     if (result.leaked.length) say(`  leftovers (run \`kaic cleanup --run ${result.runId}\`): ${result.leaked.join(', ')}`);
     say(`artifacts: ${written.dir} (report: ${written.report})`);

@@ -1,0 +1,80 @@
+import type { ClusterFacts } from '../api.js';
+
+/** A device as a ResourceSlice publishes it, in either shape (v1/v1beta2 flat, v1beta1 under `basic`). */
+export interface SliceDevice {
+  name: string;
+  attributes?: Record<string, Attribute>;
+  basic?: { attributes?: Record<string, Attribute> };
+}
+export interface Attribute {
+  string?: string;
+  int?: number;
+  bool?: boolean;
+  version?: string;
+}
+export interface Slice {
+  metadata: { name: string };
+  spec: { driver: string; nodeName?: string; allNodes?: boolean; pool: { name: string; generation: number; resourceSliceCount: number }; devices?: SliceDevice[] };
+}
+export interface DeviceClassObj {
+  metadata: { name: string };
+  spec?: { selectors?: { cel?: { expression?: string } }[] };
+}
+export interface Claim {
+  metadata: { name: string };
+  status?: { allocation?: { devices?: { results?: { driver: string; pool: string; device: string; request: string }[] } }; reservedFor?: { name: string; uid: string }[] };
+}
+
+export const attributesOf = (d: SliceDevice) => d.attributes ?? d.basic?.attributes ?? {};
+export const attributeText = (a: Attribute | undefined) => (a === undefined ? undefined : a.string ?? a.version ?? (a.int !== undefined ? String(a.int) : a.bool !== undefined ? String(a.bool) : undefined));
+
+/**
+ * The DRA API version a cluster of this Kubernetes minor must serve: v1 from 1.34 (GA); before
+ * that v1beta2 (1.33) or v1beta1. Returns the version to prove and the versions that would do.
+ */
+export function draVersionFor(cluster: ClusterFacts): { expected: string[]; served?: string } {
+  const minor = Number.parseInt(cluster.version.minor, 10);
+  const expected = minor >= 34 || Number.isNaN(minor) ? ['v1'] : ['v1beta2', 'v1beta1'];
+  const served = expected.find((v) => cluster.serves(`resource.k8s.io/${v}`, 'resourceclaims'));
+  return { expected, ...(served ? { served } : {}) };
+}
+
+/** `device.driver == "gpu.nvidia.com"` → gpu.nvidia.com; the class name itself by convention otherwise. */
+export function driverOf(cls: DeviceClassObj): string {
+  for (const s of cls.spec?.selectors ?? []) {
+    const m = /device\.driver\s*==\s*["']([^"']+)["']/.exec(s.cel?.expression ?? '');
+    if (m) return m[1]!;
+  }
+  return cls.metadata.name;
+}
+
+/**
+ * Pools the scheduler can use: all slices of the newest generation present (resourceSliceCount of
+ * them), on a Ready node (or not node-local), with at least one device.
+ */
+export function completePools(slices: readonly Slice[], driver: string, readyNodes: ReadonlySet<string>) {
+  const pools = new Map<string, Slice[]>();
+  for (const s of slices.filter((x) => x.spec.driver === driver)) pools.set(s.spec.pool.name, [...(pools.get(s.spec.pool.name) ?? []), s]);
+  const complete: { pool: string; node?: string; devices: number }[] = [];
+  const incomplete: string[] = [];
+  for (const [pool, list] of pools) {
+    const gen = Math.max(...list.map((s) => s.spec.pool.generation));
+    const current = list.filter((s) => s.spec.pool.generation === gen);
+    const want = current[0]!.spec.pool.resourceSliceCount;
+    const devices = current.reduce((n, s) => n + (s.spec.devices?.length ?? 0), 0);
+    const node = current[0]!.spec.nodeName;
+    if (current.length === want && devices > 0 && (!node || readyNodes.has(node))) complete.push({ pool, ...(node ? { node } : {}), devices });
+    else incomplete.push(`${pool} (${current.length}/${want} slices of generation ${gen}, ${devices} devices${node && !readyNodes.has(node) ? `, node ${node} not Ready` : ''})`);
+  }
+  return { complete, incomplete };
+}
+
+/** The request shape differs: v1beta1 names the class on the request, later versions under `exactly`. */
+export function deviceRequest(version: string, name: string, deviceClassName: string, selectors?: { cel: { expression: string } }[], count?: number) {
+  const body = { deviceClassName, ...(selectors ? { selectors } : {}), ...(count ? { allocationMode: 'ExactCount', count } : {}) };
+  return version === 'v1beta1' ? { name, ...body } : { name, exactly: body };
+}
+
+export function findDevice(slices: readonly Slice[], r: { driver: string; pool: string; device: string }): SliceDevice | undefined {
+  return slices.find((x) => x.spec.driver === r.driver && x.spec.pool.name === r.pool && x.spec.devices?.some((d) => d.name === r.device))?.spec.devices?.find((d) => d.name === r.device);
+}

@@ -1,0 +1,3 @@
+export * from './outcome.js';
+export * from './check-result.js';
+export * from './run-result.js';
