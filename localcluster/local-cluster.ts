@@ -3,10 +3,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deviceClass, nodes, resourceSlices, DEFAULT_TOPOLOGY, type Topology } from './topology.js';
+import { importImages, nodeFootprint, preflight, readOwner, RealNodeError, REAL_NODE_NAME, setTwin, startNode, startRuntime, stopNode, nodeProcesses, type RealNodeBinaries, type RealNodeConfig, type RealNodeTwin } from './real-node.js';
 
 /**
  * kaic's local cluster: real kube-apiserver, kube-controller-manager, kube-scheduler and etcd built
- * from Go modules, started by kwokctl's binary runtime, with kwok simulating nodes and pods.
+ * from Go modules, started by kwokctl's binary runtime, with kwok simulating nodes and pods, and
+ * (realNodes: 1) one real node beside them: see real-node.ts.
  * State lives in `<repo>/.kaic/` (ignored by git); binaries in `~/.cache/kaic/bin/<component>-<version>/`.
  */
 export const REPO = resolve(import.meta.dirname, '..');
@@ -24,8 +26,18 @@ export interface ClusterOptions {
   readonly extraArgs?: readonly string[];
   /** Publish the simulated DRA driver's DeviceClass and ResourceSlices (default true). */
   readonly draDriver?: boolean;
+  /**
+   * Real nodes beside the kwok ones: 0 or 1 (one machine holds at most one; it needs root).
+   * Default: 0. 0 gives the kwok-only cluster, for runs that need no containers.
+   */
+  readonly realNodes?: 0 | 1;
+  /** Sabotaged-twin switches of the real node's device plugins (default: none). */
+  readonly realNodeTwin?: RealNodeTwin;
   readonly log?: (line: string) => void;
 }
+
+/** The real-node count `up` uses when none is given. */
+export const defaultRealNodes = (_name: string): 0 | 1 => 0;
 
 export function readVersions(file = join(REPO, 'cluster', 'versions.env')): Record<string, string> {
   const out: Record<string, string> = {};
@@ -52,6 +64,31 @@ export function binaries(v = readVersions()) {
   };
 }
 
+/** The real node's binaries: built ones from the cache, runc, CNI plugins and busybox from Debian. */
+export function nodeBinaries(v = readVersions()): RealNodeBinaries {
+  const bin = join(cacheDir(), 'bin');
+  const k8s = join(bin, `k8s-${v.KUBERNETES_VERSION}`);
+  const ctrd = join(bin, `containerd-${v.CONTAINERD_VERSION}`);
+  const r = spawnSync('bash', [join(REPO, 'scripts', 'build-components.sh'), 'paths'], { encoding: 'utf8' });
+  const kaicNode = /^KAIC_NODE_BIN=(.*)$/m.exec(r.stdout ?? '')?.[1] ?? join(bin, 'kaic-node-unknown');
+  return {
+    kubelet: join(k8s, 'kubelet'),
+    kubeProxy: join(k8s, 'kube-proxy'),
+    kubectl: join(k8s, 'kubectl'),
+    agnhost: join(k8s, 'agnhost'),
+    containerd: join(ctrd, 'containerd'),
+    containerdShim: join(ctrd, 'containerd-shim-runc-v2'),
+    ctr: join(ctrd, 'ctr'),
+    coredns: join(bin, `coredns-${v.COREDNS_VERSION}`, 'coredns'),
+    draKubeletPlugin: join(bin, `dra-example-driver-${v.DRA_EXAMPLE_DRIVER_VERSION}`, 'dra-example-kubeletplugin'),
+    devicePlugin: join(kaicNode, 'kaic-device-plugin'),
+    pause: join(kaicNode, 'pause'),
+    runc: '/usr/sbin/runc',
+    cniBin: '/usr/lib/cni',
+    busybox: '/bin/busybox',
+  };
+}
+
 export function paths(name = CLUSTER_NAME) {
   const state = process.env.KAIC_STATE_DIR ?? join(REPO, '.kaic');
   return {
@@ -68,9 +105,11 @@ function kwokEnv(v: Record<string, string>) {
 }
 
 /** Builds missing components (a warm cache returns at once). */
-export function ensureBinaries(log: (s: string) => void = () => {}): ReturnType<typeof binaries> {
+export function ensureBinaries(log: (s: string) => void = () => {}, realNode = false): ReturnType<typeof binaries> {
   const b = binaries();
-  if (Object.values(b).every((f) => existsSync(f))) return b;
+  const node: Record<string, string> = realNode ? { ...nodeBinaries() } : {};
+  const built = Object.entries(node).filter(([k]) => !['runc', 'cniBin', 'busybox'].includes(k)).map(([, f]) => f);
+  if ([...Object.values(b), ...built].every((f) => existsSync(f))) return b;
   log('building cluster components (first run only; see ~/.cache/kaic/build-logs/)');
   const r = spawnSync('bash', [join(REPO, 'scripts', 'build-components.sh'), 'all'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new ClusterError('building the cluster components failed (see the message above)');
@@ -144,6 +183,35 @@ export interface UpResult {
   readonly seconds: number;
   readonly nodes: number;
   readonly gpuNodes: number;
+  /** Nodes backed by a real kubelet and container runtime (REAL_NODE_NAME). */
+  readonly realNodes: number;
+}
+
+/** Where the real node's component logs go (kept under failed-starts when a start fails). */
+const nodeLogs = (name: string) => join(paths(name).state, `real-node-${name}`, 'logs');
+/** Records how many real nodes a running cluster was created with. */
+const realNodesMarker = (name: string) => join(paths(name).state, `real-node-${name}`, 'real-nodes');
+
+export function nodeConfig(name: string, opts: Pick<ClusterOptions, 'realNodeTwin' | 'log'> = {}, v = readVersions()): RealNodeConfig {
+  return {
+    cluster: name,
+    stateDir: paths(name).state,
+    kubeconfig: paths(name).kubeconfig,
+    logs: nodeLogs(name),
+    bin: nodeBinaries(v),
+    agnhostVersion: v.AGNHOST_VERSION!,
+    imageCache: join(cacheDir(), 'images'),
+    twin: opts.realNodeTwin ?? {},
+    log: opts.log,
+  };
+}
+
+function recordedRealNodes(name: string): number {
+  try {
+    return Number(readFileSync(realNodesMarker(name), 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Starts the cluster (idempotent: a healthy one is reused, a stale one is replaced). */
@@ -151,12 +219,26 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
   const name = opts.name ?? CLUSTER_NAME;
+  const realNodes = opts.realNodes ?? defaultRealNodes(name);
   const v = readVersions();
-  ensureBinaries(log);
+  ensureBinaries(log, realNodes > 0);
   const p = paths(name);
+  const node = realNodes > 0 ? nodeConfig(name, opts, v) : undefined;
+  if (node) {
+    try {
+      preflight(node.bin);
+    } catch (e) {
+      throw new ClusterError((e as Error).message);
+    }
+  }
   if (isHealthy(name)) {
-    applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log, opts.draDriver ?? true);
-    return summary(name, true, t0, opts.topology);
+    if (recordedRealNodes(name) === realNodes) {
+      applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log, opts.draDriver ?? true);
+      if (node) await reuseRealNode(node, log);
+      return summary(name, true, t0, opts.topology, realNodes);
+    }
+    log(`replacing cluster "${name}": it runs with ${recordedRealNodes(name)} real nodes, ${realNodes} asked`);
+    down(name);
   }
   if (existsSync(p.clusterDir)) {
     log(`replacing a stale cluster "${name}" from an earlier run`);
@@ -168,6 +250,15 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
   // kwokctl runs kubectl to wait for the API server: point it at ours, never a download.
   const config = join(p.state, `kwokctl-${name}.yaml`);
   writeFileSync(config, `apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  kubectlBinary: ${JSON.stringify(b.kubectl)}\n---\n${readFileSync(join(REPO, 'cluster', 'stages.yaml'), 'utf8')}`);
+  const nodeArgs = node
+    ? [
+        // kwok plays only the nodes it created (annotated fake); the kubelet owns the real one.
+        'kwok-controller=manage-all-nodes=false',
+        'kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        // The real node's name does not resolve: logs and exec go to its InternalIP.
+        'kube-apiserver=kubelet-preferred-address-types=InternalIP,Hostname',
+      ]
+    : [];
   const args = [
     '--config', config,
     'create', 'cluster', '--name', name, '--runtime', 'binary',
@@ -180,20 +271,65 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
     '--kube-feature-gates', opts.featureGates ?? v.KUBE_FEATURE_GATES ?? '',
     '--kube-runtime-config', opts.runtimeConfig ?? v.KUBE_RUNTIME_CONFIG ?? '',
     '--wait', '90s',
-    ...(opts.extraArgs ?? []).flatMap((a) => ['--extra-args', a]),
+    ...[...nodeArgs, ...(opts.extraArgs ?? [])].flatMap((a) => ['--extra-args', a]),
   ];
-  log(`starting Kubernetes ${v.KUBERNETES_VERSION} (kwokctl ${v.KWOK_VERSION}, binary runtime)`);
-  const r = await startWatched(args, v, name);
-  if (!r.ok || !isHealthy(name)) {
+  log(`starting Kubernetes ${v.KUBERNETES_VERSION} (kwokctl ${v.KWOK_VERSION}, binary runtime)${node ? ' and a real node' : ''}`);
+  const fail = (why: string): never => {
     // Keep the component logs: the cluster's state is removed, its logs are what explain why.
     const kept = join(p.state, 'failed-starts', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     if (existsSync(p.logs)) cpSync(p.logs, kept, { recursive: true });
-    const why = diagnoseStart(name).split(p.logs).join(kept);
+    if (node && existsSync(node.logs)) cpSync(node.logs, join(kept, 'real-node'), { recursive: true });
     down(name);
-    throw new ClusterError(`the local cluster did not start:\n${why}${r.output ? `\n  kwokctl: ${r.output}` : ''}`);
+    throw new ClusterError(`the local cluster did not start:\n${why.split(p.logs).join(kept).split(node?.logs ?? '\0').join(join(kept, 'real-node'))}`);
+  };
+  // The node's runtime starts and takes its images while the control plane comes up.
+  let nodeIP = '';
+  let imported: Promise<unknown> = Promise.resolve();
+  if (node) {
+    try {
+      nodeIP = startRuntime(node).nodeIP;
+      imported = importImages(node).catch((e: Error) => e);
+    } catch (e) {
+      fail(`  real node: ${(e as Error).message}`);
+    }
   }
+  const r = await startWatched(args, v, name);
+  if (!r.ok || !isHealthy(name)) fail(`${diagnoseStart(name)}${r.output ? `\n  kwokctl: ${r.output}` : ''}`);
   applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log, opts.draDriver ?? true);
-  return summary(name, false, t0, opts.topology);
+  mkdirSync(join(realNodesMarker(name), '..'), { recursive: true });
+  writeFileSync(realNodesMarker(name), String(realNodes));
+  if (node) {
+    try {
+      const imp = await imported;
+      if (imp instanceof Error) throw imp;
+      await startNode(node, nodeIP);
+    } catch (e) {
+      fail(`  real node: ${(e as Error).message}`);
+    }
+  }
+  return summary(name, false, t0, opts.topology, realNodes);
+}
+
+/** A running cluster's real node: reused when all its processes live, restarted otherwise. */
+async function reuseRealNode(node: RealNodeConfig, log: (s: string) => void) {
+  const owner = readOwner();
+  const { dead } = nodeProcesses();
+  try {
+    if (owner?.cluster === node.cluster && owner.stateDir === node.stateDir && dead.length === 0) {
+      if (JSON.stringify(owner.twin ?? {}) !== JSON.stringify(node.twin ?? {})) {
+        log(`switching the real node's device plugins to ${JSON.stringify(node.twin)}`);
+        await setTwin(node, node.twin ?? {});
+      }
+      return;
+    }
+    log(`restarting the real node${dead.length ? ` (${dead.join(', ')} not running)` : ''}`);
+    const { nodeIP } = startRuntime(node);
+    await importImages(node);
+    await startNode(node, nodeIP);
+  } catch (e) {
+    if (e instanceof RealNodeError) throw new ClusterError(`the real node did not start: ${e.message} (logs: ${node.logs})`);
+    throw e;
+  }
 }
 
 /**
@@ -243,17 +379,22 @@ function applyTopology(name: string, t: Topology, log: (s: string) => void, dra:
   kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-local-cluster', '-f', '-'], { name, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: draObjects }) });
 }
 
-function summary(name: string, reused: boolean, t0: number, t: Topology = DEFAULT_TOPOLOGY): UpResult {
+function summary(name: string, reused: boolean, t0: number, t: Topology = DEFAULT_TOPOLOGY, realNodes = 0): UpResult {
   const kc = readFileSync(paths(name).kubeconfig, 'utf8');
   const server = /server:\s*(\S+)/.exec(kc)?.[1] ?? 'unknown';
-  return { kubeconfig: paths(name).kubeconfig, server, reused, seconds: (Date.now() - t0) / 1000, nodes: t.cpuNodes + t.gpuNodes, gpuNodes: t.gpuNodes };
+  return { kubeconfig: paths(name).kubeconfig, server, reused, seconds: (Date.now() - t0) / 1000, nodes: t.cpuNodes + t.gpuNodes + realNodes, gpuNodes: t.gpuNodes, realNodes };
 }
 
 /** Stops every component and removes all state; safe to call when nothing runs. */
 export function down(name = CLUSTER_NAME): { removed: boolean } {
   const v = readVersions();
   const p = paths(name);
-  if (!existsSync(p.clusterDir) && !existsSync(p.kubeconfig)) return { removed: false };
+  // The real node goes first, while the API server still answers (its pods are deleted through it).
+  const owner = readOwner();
+  const ownsNode = owner?.cluster === name && owner.stateDir === p.state;
+  if (ownsNode) stopNode({ bin: nodeBinaries(v), kubeconfig: p.kubeconfig });
+  rmSync(join(p.state, `real-node-${name}`), { recursive: true, force: true });
+  if (!existsSync(p.clusterDir) && !existsSync(p.kubeconfig)) return { removed: ownsNode };
   const pids = [...componentPids(name).values()];
   if (existsSync(binaries(v).kwokctl)) kwokctl(['delete', 'cluster', '--name', name, '--kubeconfig', p.kubeconfig], v, 60_000);
   // Whatever kwokctl did not stop (a crashed run, a half-started cluster) is stopped here, and
@@ -278,7 +419,9 @@ export function status(name = CLUSTER_NAME): { running: boolean; kubeconfig: str
   const p = paths(name);
   if (!existsSync(p.clusterDir)) return { running: false, kubeconfig: p.kubeconfig, detail: 'no local cluster (npm run cluster:up)' };
   if (!isHealthy(name)) return { running: false, kubeconfig: p.kubeconfig, detail: `stale: state in ${p.clusterDir} but the API server does not answer (npm run cluster:up replaces it)` };
-  const out = kubectl(['get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,GPU:.status.allocatable.nvidia\\.com/gpu'], { name });
+  const out = kubectl(['get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,GPU:.status.allocatable.nvidia\\.com/gpu,SIMULATED-GPU:.status.allocatable.example\\.com/gpu,KUBELET:.status.nodeInfo.kubeletVersion'], { name });
   return { running: true, kubeconfig: p.kubeconfig, detail: out.trim() };
 }
 
+
+export { REAL_NODE_NAME, nodeFootprint, type RealNodeTwin };

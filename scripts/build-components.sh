@@ -3,6 +3,12 @@
 #   $KAIC_CACHE/bin/k8s-<ver>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl}
 #   $KAIC_CACHE/bin/etcd-<ver>/etcd
 #   $KAIC_CACHE/bin/kwok-<ver>/{kwok,kwokctl}
+# and the real node's (docs/decisions/0006-real-node.md):
+#   $KAIC_CACHE/bin/k8s-<ver>/{kubelet,kube-proxy,agnhost}
+#   $KAIC_CACHE/bin/containerd-<ver>/{containerd,containerd-shim-runc-v2,ctr}
+#   $KAIC_CACHE/bin/coredns-<ver>/coredns
+#   $KAIC_CACHE/bin/dra-example-driver-<ver>/dra-example-kubeletplugin
+#   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,pause}   (localcluster/device-plugin, localcluster/pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,14 +24,28 @@ command -v go >/dev/null 2>&1 || die "Go toolchain not found on PATH (need Go >=
 k8s_dir="$cache/bin/k8s-$KUBERNETES_VERSION"
 etcd_dir="$cache/bin/etcd-$ETCD_VERSION"
 kwok_dir="$cache/bin/kwok-$KWOK_VERSION"
+containerd_dir="$cache/bin/containerd-$CONTAINERD_VERSION"
+coredns_dir="$cache/bin/coredns-$COREDNS_VERSION"
+dra_dir="$cache/bin/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION"
+# kaic's own node programs are versioned by their source.
+node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
+kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
+k8s_components=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy agnhost)
+# Low priority: the machine is shared, and the build must not starve a running cluster.
+GO_BIN="$(command -v go)"
+go() { nice -n 10 "$GO_BIN" "$@"; }
 
 have_all() { for f in "$@"; do [ -x "$f" ] || return 1; done; }
 
+k8s_pkg() { case "$1" in agnhost) echo k8s.io/kubernetes/test/images/agnhost ;; *) echo "k8s.io/kubernetes/cmd/$1" ;; esac; }
+
 build_k8s() {
   local out="$k8s_dir" work="$cache/src/k8s-$KUBERNETES_VERSION" log="$log_dir/k8s-$KUBERNETES_VERSION.log"
-  have_all "$out/kube-apiserver" "$out/kube-controller-manager" "$out/kube-scheduler" "$out/kubectl" && return 0
-  echo "building Kubernetes $KUBERNETES_VERSION components (log: $log)"
-  mkdir -p "$work" "$out.tmp"
+  local missing=() c
+  for c in "${k8s_components[@]}"; do [ -x "$out/$c" ] || missing+=("$c"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "building Kubernetes $KUBERNETES_VERSION: ${missing[*]} (log: $log)"
+  mkdir -p "$work" "$out"
   local staging="v0.${KUBERNETES_VERSION#v1.}"
   # k8s.io/kubernetes points its staging modules at ./staging; a wrapper module swaps in the
   # published copies (k8s.io/api@v0.37.x, ...) so `go build` can use the module proxy.
@@ -38,30 +58,31 @@ build_k8s() {
     echo
     echo "replace ("
     go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" >/dev/null 2>>"$log" || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION (see $log)"
-    local modfile; modfile="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$KUBERNETES_VERSION.mod"
+    local modfile; modfile="$(command go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$KUBERNETES_VERSION.mod"
     grep -E '^\s+k8s\.io/[a-z0-9-]+ => \./staging/' "$modfile" | awk -v v="$staging" '{print "\t" $1 " => " $1 " " v}'
     echo ")"
-  } > "$work/go.mod"
-  cat > "$work/tools.go" <<'GO'
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kube-scheduler"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-GO
+  } > "$work/go.mod.new"
+  {
+    printf '//go:build tools\n\npackage tools\n\nimport (\n'
+    for c in "${k8s_components[@]}"; do printf '\t_ "%s"\n' "$(k8s_pkg "$c")"; done
+    printf ')\n'
+  } > "$work/tools.go"
+  # Keep the tidied go.mod (and with it the build cache) unless the pinned version changed.
+  if ! grep -q "require k8s.io/kubernetes $KUBERNETES_VERSION\$" "$work/go.mod" 2>/dev/null; then mv "$work/go.mod.new" "$work/go.mod"; else rm "$work/go.mod.new"; fi
   (cd "$work" && GOFLAGS=-mod=mod go mod tidy -e >>"$log" 2>&1) || die "go mod tidy failed for the Kubernetes wrapper module (see $log)"
   local ld="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${staging#v0.} -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION"
-  for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for c in "${missing[@]}"; do
     echo "  go build $c"
-    (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$out.tmp/$c" "k8s.io/kubernetes/cmd/$c" >>"$log" 2>&1) \
+    local extra=""
+    if [ "$c" = agnhost ]; then
+      local have; have="$(cat "$(command go env GOMODCACHE)/k8s.io/kubernetes@$KUBERNETES_VERSION/test/images/agnhost/VERSION")"
+      [ "$have" = "$AGNHOST_VERSION" ] || die "cluster/versions.env pins AGNHOST_VERSION=$AGNHOST_VERSION but Kubernetes $KUBERNETES_VERSION has agnhost $have"
+      extra="-X main.Version=$AGNHOST_VERSION"
+    fi
+    (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "$ld $extra" -o "$out/$c.tmp" "$(k8s_pkg "$c")" >>"$log" 2>&1) \
       || die "building $c failed (see $log)"
+    mv "$out/$c.tmp" "$out/$c"
   done
-  rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
 build_etcd() {
@@ -90,14 +111,83 @@ build_kwok() {
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
+# containerd v2 from its Go module: Debian 12's containerd 1.6 has no CDI, which DRA needs.
+build_containerd() {
+  local out="$containerd_dir" log="$log_dir/containerd-$CONTAINERD_VERSION.log"
+  have_all "$out/containerd" "$out/containerd-shim-runc-v2" "$out/ctr" && return 0
+  echo "building containerd $CONTAINERD_VERSION (log: $log)"
+  mkdir -p "$out.tmp"
+  local m=github.com/containerd/containerd/v2
+  GOBIN="$out.tmp" CGO_ENABLED=0 go install -trimpath -tags "no_btrfs no_devmapper no_zfs no_aufs" \
+    -ldflags "-s -w -X $m/version.Version=$CONTAINERD_VERSION -X $m/version.Package=$m" \
+    "$m/cmd/containerd@$CONTAINERD_VERSION" "$m/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" "$m/cmd/ctr@$CONTAINERD_VERSION" >>"$log" 2>&1 \
+    || die "building containerd failed (see $log)"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+# CoreDNS with only the plugins a cluster DNS needs: the full plugin set pulls every cloud SDK.
+build_coredns() {
+  local out="$coredns_dir" work="$cache/src/coredns-$COREDNS_VERSION" log="$log_dir/coredns-$COREDNS_VERSION.log"
+  have_all "$out/coredns" && return 0
+  echo "building CoreDNS $COREDNS_VERSION (log: $log)"
+  mkdir -p "$work" "$out.tmp"
+  printf 'module kaic.local/coredns\n\ngo 1.26.0\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" > "$work/go.mod"
+  local plugins=(errors log health ready kubernetes loadbalance cache loop reload bind forward)
+  {
+    printf '// CoreDNS %s with the plugins of a Kubernetes cluster DNS, in upstream order.\npackage main\n\nimport (\n' "$COREDNS_VERSION"
+    printf '\t"github.com/coredns/coredns/core/dnsserver"\n\t"github.com/coredns/coredns/coremain"\n'
+    for p in "${plugins[@]}"; do printf '\t_ "github.com/coredns/coredns/plugin/%s"\n' "$p"; done
+    printf ')\n\nfunc init() {\n\tkeep := map[string]bool{'
+    for p in "${plugins[@]}"; do printf '"%s": true, ' "$p"; done
+    printf '}\n\tvar d []string\n\tfor _, n := range dnsserver.Directives {\n\t\tif keep[n] {\n\t\t\td = append(d, n)\n\t\t}\n\t}\n\tdnsserver.Directives = d\n}\n\nfunc main() { coremain.Run() }\n'
+  } > "$work/main.go"
+  (cd "$work" && GOFLAGS=-mod=mod go mod tidy -e >>"$log" 2>&1) || die "go mod tidy failed for CoreDNS (see $log)"
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" -o "$out.tmp/coredns" . >>"$log" 2>&1) \
+    || die "building CoreDNS failed (see $log)"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+build_dra_driver() {
+  local out="$dra_dir" work="$cache/src/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION" log="$log_dir/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION.log"
+  have_all "$out/dra-example-kubeletplugin" && return 0
+  echo "building dra-example-driver $DRA_EXAMPLE_DRIVER_VERSION (log: $log)"
+  mkdir -p "$work" "$out.tmp"
+  # A wrapper module rather than `go install pkg@version`: that also asks the proxy for the module's
+  # version list, which the proxy refuses for this module.
+  printf 'module kaic.local/dra-example-driver\n\ngo 1.26.0\n\nrequire sigs.k8s.io/dra-example-driver %s\n' "$DRA_EXAMPLE_DRIVER_VERSION" > "$work/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/dra-example-driver/cmd/dra-example-kubeletplugin"\n' > "$work/tools.go"
+  (cd "$work" && GOFLAGS=-mod=mod go mod tidy -e >>"$log" 2>&1) || die "go mod tidy failed for the DRA example driver (see $log)"
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/dra-example-kubeletplugin" sigs.k8s.io/dra-example-driver/cmd/dra-example-kubeletplugin >>"$log" 2>&1) \
+    || die "building the DRA example driver failed (see $log)"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+# kaic's device plugin and the pause program, from this repository.
+build_kaic_node() {
+  local out="$kaic_node_dir" log="$log_dir/kaic-node.log"
+  have_all "$out/kaic-device-plugin" "$out/pause" && return 0
+  echo "building kaic-device-plugin and pause (log: $log)"
+  mkdir -p "$out.tmp"
+  (cd "$here/localcluster/device-plugin" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out.tmp/kaic-device-plugin" . >>"$log" 2>&1) \
+    || die "building kaic-device-plugin failed (see $log)"
+  (cd "$here/localcluster/pause" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/pause" . >>"$log" 2>&1) \
+    || die "building pause failed (see $log)"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
 start=$(date +%s)
 case "${1:-all}" in
-  all) build_kwok; build_etcd; build_k8s ;;
+  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver ;;
   k8s) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;;
+  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; kaic-node) build_kaic_node ;;
   paths) ;;
-  *) die "unknown target '$1' (all|k8s|etcd|kwok|paths)" ;;
+  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|kaic-node|paths)" ;;
 esac
 echo "KUBE_BIN=$k8s_dir"
 echo "ETCD_BIN=$etcd_dir"
 echo "KWOK_BIN=$kwok_dir"
+echo "CONTAINERD_BIN=$containerd_dir"
+echo "COREDNS_BIN=$coredns_dir"
+echo "DRA_DRIVER_BIN=$dra_dir"
+echo "KAIC_NODE_BIN=$kaic_node_dir"
 echo "build-components: done in $(( $(date +%s) - start ))s" >&2

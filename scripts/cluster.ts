@@ -1,21 +1,30 @@
-// npm run cluster:up | cluster:down | cluster:status
-import { ClusterError, down, status, up } from '../localcluster/local-cluster.js';
+// npm run cluster:up [-- --real-nodes 0|1] [--name NAME] | cluster:down [--name NAME] | cluster:status [--name NAME]
+import { ClusterError, CLUSTER_NAME, down, status, up } from '../localcluster/local-cluster.js';
 
-const cmd = process.argv[2];
+const [cmd, ...rest] = process.argv.slice(2);
 const log = (s: string) => process.stderr.write(`cluster: ${s}\n`);
+function flag(name: string): string | undefined {
+  const i = rest.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return rest[i]!.includes('=') ? rest[i]!.slice(rest[i]!.indexOf('=') + 1) : rest[i + 1];
+}
 try {
+  const name = flag('name') ?? CLUSTER_NAME;
+  const rn = flag('real-nodes');
+  if (rn !== undefined && rn !== '0' && rn !== '1') throw new ClusterError(`--real-nodes ${rn}: expected 0 or 1`);
   if (cmd === 'up') {
-    const r = await up({ log });
-    console.log(`${r.reused ? 'reused the running' : 'started a'} local cluster in ${r.seconds.toFixed(1)}s: ${r.nodes} nodes (${r.gpuNodes} with 8 simulated GPUs), API ${r.server}`);
+    const r = await up({ log, name, ...(rn !== undefined ? { realNodes: Number(rn) as 0 | 1 } : {}) });
+    const real = r.realNodes ? `, ${r.realNodes} real node (containers run there)` : '';
+    console.log(`${r.reused ? 'reused the running' : 'started a'} local cluster in ${r.seconds.toFixed(1)}s: ${r.nodes} nodes (${r.gpuNodes} with 8 simulated GPUs${real}), API ${r.server}`);
     console.log(`kubeconfig: ${r.kubeconfig}`);
   } else if (cmd === 'down') {
-    console.log(down().removed ? 'local cluster stopped and removed' : 'no local cluster to stop');
+    console.log(down(name).removed ? 'local cluster stopped and removed' : 'no local cluster to stop');
   } else if (cmd === 'status') {
-    const s = status();
+    const s = status(name);
     console.log(`${s.running ? 'running' : 'not running'} (kubeconfig: ${s.kubeconfig})\n${s.detail}`);
     process.exitCode = s.running ? 0 : 1;
   } else {
-    console.error('usage: cluster.ts up|down|status');
+    console.error('usage: cluster.ts up [--real-nodes 0|1] [--name NAME] | down [--name NAME] | status [--name NAME]');
     process.exitCode = 2;
   }
 } catch (e) {

@@ -1,8 +1,10 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { existsSync, readdirSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
 import { waitFor } from '../../src/cluster/wait.js';
-import { up } from '../../localcluster/local-cluster.js';
+import { CLUSTER_NAME, down, isHealthy, nodeBinaries, paths, up } from '../../localcluster/local-cluster.js';
+import { iptablesRules, readOwner, stopNode } from '../../localcluster/real-node.js';
 
 let shared: Promise<KubeConfig> | undefined;
 
@@ -25,4 +27,62 @@ export async function testNamespace(kc: KubeConfig, t: TestContext, prefix = 'ka
     await waitFor(kc, { path: '/api/v1/namespaces', fieldSelector: `metadata.name=${name}` }, `namespace ${name} to be deleted`, (m) => (m.size === 0 ? true : undefined), { timeoutMs: 60_000 });
   });
   return name;
+}
+
+/** The machine-wide counts a real node changes while it runs, to compare before and after it. */
+export interface HostBaseline {
+  readonly iptablesRules: number;
+  readonly netns: number;
+}
+function hostBaseline(): HostBaseline {
+  return { iptablesRules: iptablesRules().total, netns: existsSync('/run/netns') ? readdirSync('/run/netns').length : 0 };
+}
+
+export interface RealNodeCluster {
+  readonly name: string;
+  readonly kc: KubeConfig;
+  /** Counts taken before this process started the node (undefined when it was already running). */
+  readonly baseline?: HostBaseline;
+  afterDown(): HostBaseline;
+  /** Stops the node the way `cluster:down` does. */
+  stopNode(): Promise<void>;
+  /** Ends this file's use: a cluster started for it is removed, a shared one gets its node back. */
+  release(): Promise<void>;
+}
+
+const REAL_CLUSTER = 'kaic-real';
+
+/**
+ * A cluster with the real node: the shared one when it holds the node, else a cluster of its own
+ * (`kaic-real`) for the test file, removed by `release`.
+ */
+export async function realNodeCluster(): Promise<RealNodeCluster> {
+  const log = (s: string) => process.stderr.write(`cluster: ${s}\n`);
+  const owner = readOwner();
+  if (owner?.cluster === CLUSTER_NAME && isHealthy(CLUSTER_NAME)) {
+    const kc = await localCluster();
+    return {
+      name: CLUSTER_NAME,
+      kc,
+      afterDown: hostBaseline,
+      stopNode: async () => stopNode({ bin: nodeBinaries(), kubeconfig: paths().kubeconfig }),
+      release: async () => {
+        await up({ log, realNodes: 1 });
+      },
+    };
+  }
+  const baseline = owner ? undefined : hostBaseline();
+  const r = await up({ name: REAL_CLUSTER, realNodes: 1, log });
+  return {
+    name: REAL_CLUSTER,
+    kc: loadKubeConfig({ kubeconfig: r.kubeconfig }),
+    baseline,
+    afterDown: hostBaseline,
+    stopNode: async () => {
+      down(REAL_CLUSTER);
+    },
+    release: async () => {
+      down(REAL_CLUSTER);
+    },
+  };
 }

@@ -1,0 +1,3 @@
+module kaic.local/pause
+
+go 1.26.0

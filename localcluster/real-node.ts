@@ -1,0 +1,757 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import jsyaml from 'js-yaml';
+import { ensureImageTarballs, nodeImages, type NodeImage } from './node-images.js';
+
+/**
+ * The real node of the local cluster (docs/decisions/0006-real-node.md): containerd v2 + Debian's
+ * runc and CNI plugins, a kubelet and kube-proxy built from the pinned Kubernetes module, CoreDNS as a
+ * host process behind the kube-dns Service, kaic's device plugin and the DRA example driver as
+ * kubelet plugins. It holds host-wide resources (the kubelet's device-plugin directory, iptables,
+ * a bridge), so one machine has at most one: the owner file names the cluster it belongs to.
+ */
+
+export const REAL_NODE_NAME = 'kaic-real-0';
+/** Keeps kwok-era workloads (pause pods that never exit, Jobs completed by annotation) off the real node. */
+export const REAL_NODE_TAINT = { key: 'kaic.dev/real-node', value: 'true', effect: 'NoSchedule' } as const;
+export const REAL_NODE_LABEL = 'kaic.dev/real-node';
+export const DEVICE_PLUGIN_RESOURCE = 'example.com/gpu';
+export const DEVICE_PLUGIN_DEVICES = 4;
+export const DRA_EXAMPLE_DRIVER = 'gpu.example.com';
+export const DRA_EXAMPLE_DEVICES = 4;
+export const POD_CIDR = '10.88.0.0/16';
+const CNI_BRIDGE = 'kaic0';
+const CNI_NETWORK = 'kaic';
+
+/** Host paths the node uses; `down` removes every one of them. */
+export const NODE_PATHS = {
+  run: '/run/kaic-node',
+  lib: '/var/lib/kaic-node',
+  /** The kubelet's root: device plugins must register under /var/lib/kubelet/device-plugins (fixed in the kubelet). */
+  kubelet: '/var/lib/kubelet',
+  runtimeRoot: '/var/lib/kaic-node/containerd',
+  runtimeState: '/run/kaic-node/containerd',
+  socket: '/run/kaic-node/containerd/containerd.sock',
+  cniConf: '/run/kaic-node/cni/net.d',
+  cniData: '/run/kaic-node/cni/networks',
+  cdi: '/run/kaic-node/cdi',
+  devices: '/run/kaic-node/dev',
+  podLogs: '/var/lib/kaic-node/pod-logs',
+  containerLogLinks: '/var/log/containers',
+  pids: '/run/kaic-node/pids',
+  owner: '/run/kaic-node/owner.json',
+} as const;
+
+/** Sabotaged twins: the same components with one thing wrong, so isolation checks can be shown to FAIL. */
+export interface RealNodeTwin {
+  /** kaic-device-plugin --share-all-devices: every container gets every device file. */
+  readonly shareAllDevices?: boolean;
+  /** The DRA example driver's common CDI device (injected with every claim) also carries every device. */
+  readonly draCdiExposesAllDevices?: boolean;
+}
+
+export interface RealNodeBinaries {
+  readonly kubelet: string;
+  readonly kubeProxy: string;
+  readonly kubectl: string;
+  readonly agnhost: string;
+  readonly containerd: string;
+  readonly containerdShim: string;
+  readonly ctr: string;
+  readonly coredns: string;
+  readonly draKubeletPlugin: string;
+  readonly devicePlugin: string;
+  readonly pause: string;
+  readonly runc: string;
+  readonly cniBin: string;
+  readonly busybox: string;
+}
+
+export interface RealNodeConfig {
+  readonly cluster: string;
+  /** Where the cluster's state lives (the owner file records it, so two work trees never share a node). */
+  readonly stateDir: string;
+  readonly kubeconfig: string;
+  readonly logs: string;
+  readonly bin: RealNodeBinaries;
+  readonly agnhostVersion: string;
+  readonly imageCache: string;
+  readonly twin?: RealNodeTwin;
+  readonly log?: (s: string) => void;
+}
+
+interface Owner {
+  cluster: string;
+  stateDir: string;
+  kubeconfig: string;
+  twin: RealNodeTwin;
+  nodeIP: string;
+  dnsIP: string;
+  baseline: { ipForward: string; bridgeNf: string; netns: string[] };
+}
+
+export class RealNodeError extends Error {}
+
+const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver'] as const;
+type Component = (typeof COMPONENTS)[number];
+
+function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; allowFail?: boolean } = {}): { ok: boolean; out: string; err: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, timeout: opts.timeoutMs ?? 60_000 });
+  const res = { ok: r.status === 0, out: r.stdout ?? '', err: (r.stderr || r.error?.message || '').trim() };
+  if (!res.ok && !opts.allowFail) throw new RealNodeError(`${cmd} ${args.join(' ')} failed: ${res.err}`);
+  return res;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value; the timeout names what was awaited and the last state seen. */
+async function waitUntil<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, lastState: () => string = () => ''): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new RealNodeError(`timed out after ${timeoutMs / 1000}s waiting for ${what}${lastState() ? ` (last seen: ${lastState()})` : ''}`);
+    await sleep(200);
+  }
+}
+
+function pidOf(c: Component): number | undefined {
+  const f = join(NODE_PATHS.pids, `${c}.pid`);
+  if (!existsSync(f)) return undefined;
+  const pid = Number(readFileSync(f, 'utf8').trim());
+  return pid > 0 ? pid : undefined;
+}
+
+export function readOwner(): Owner | undefined {
+  try {
+    return JSON.parse(readFileSync(NODE_PATHS.owner, 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The running node's components, or which are missing. */
+export function nodeProcesses(): { alive: Component[]; dead: Component[] } {
+  const alive: Component[] = [];
+  const dead: Component[] = [];
+  for (const c of COMPONENTS) {
+    const pid = pidOf(c);
+    (pid && isAlive(pid) ? alive : dead).push(c);
+  }
+  return { alive, dead };
+}
+
+/** The IPv4 address of the interface holding the default route: the node's InternalIP. */
+export function hostIP(): string {
+  const routes = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1);
+  const dflt = routes.map((l) => l.trim().split(/\s+/)).find((f) => f[1] === '00000000' && f[7] === '00000000');
+  const iface = dflt?.[0];
+  const addr = iface ? networkInterfaces()[iface]?.find((a) => a.family === 'IPv4' && !a.internal) : undefined;
+  if (!addr) throw new RealNodeError('no IPv4 address on the default-route interface: the real node needs one for its InternalIP');
+  return addr.address;
+}
+
+function kubectl(cfg: { kubeconfig: string; bin: { kubectl: string } }, args: string[], input?: string, allowFail = false) {
+  return sh(cfg.bin.kubectl, ['--kubeconfig', cfg.kubeconfig, ...args], { input, allowFail });
+}
+
+function ctr(bin: RealNodeBinaries, args: string[], allowFail = false) {
+  return sh(bin.ctr, ['--address', NODE_PATHS.socket, '--namespace', 'k8s.io', ...args], { allowFail, timeoutMs: 120_000 });
+}
+
+function startProcess(c: Component, bin: string, args: string[], logs: string, env: Record<string, string> = {}): number {
+  mkdirSync(NODE_PATHS.pids, { recursive: true });
+  mkdirSync(logs, { recursive: true });
+  const fd = openSync(join(logs, `${c}.log`), 'a');
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  closeSync(fd);
+  child.unref();
+  if (!child.pid) throw new RealNodeError(`could not start ${c} (${bin})`);
+  writeFileSync(join(NODE_PATHS.pids, `${c}.pid`), String(child.pid));
+  return child.pid;
+}
+
+/** Fails at once, naming the log, when a component has exited. */
+function assertRunning(cfg: RealNodeConfig, cs: readonly Component[]) {
+  for (const c of cs) {
+    const pid = pidOf(c);
+    if (!pid || !isAlive(pid)) {
+      const logFile = join(cfg.logs, `${c}.log`);
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-6).join('\n    ') : '(no log)';
+      throw new RealNodeError(`${c} of the real node exited early (log: ${logFile}):\n    ${tail}`);
+    }
+  }
+}
+
+function readSysctl(key: string): string {
+  try {
+    return readFileSync(`/proc/sys/${key}`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+function writeSysctl(key: string, value: string) {
+  if (value && readSysctl(key) !== value) writeFileSync(`/proc/sys/${key}`, value);
+}
+
+function listNetns(): string[] {
+  return existsSync('/run/netns') ? readdirSync('/run/netns') : [];
+}
+
+function containerdConfig(bin: RealNodeBinaries): string {
+  // containerd 2.x config version 3. CDI is on by default in 2.x; the spec dir is the node's own.
+  return `version = 3
+root = ${JSON.stringify(NODE_PATHS.runtimeRoot)}
+state = ${JSON.stringify(NODE_PATHS.runtimeState)}
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.blockfile", "io.containerd.snapshotter.v1.erofs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = ${JSON.stringify(NODE_PATHS.socket)}
+
+[plugins."io.containerd.cri.v1.runtime"]
+  enable_cdi = true
+  cdi_spec_dirs = [${JSON.stringify(NODE_PATHS.cdi)}]
+  # This machine lacks CAP_SYS_RESOURCE: the kubelet's -998 for sandboxes would fail in runc.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.cri.v1.runtime".containerd]
+    default_runtime_name = "runc"
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+        BinaryName = ${JSON.stringify(bin.runc)}
+        SystemdCgroup = false
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = [${JSON.stringify(bin.cniBin)}]
+    conf_dir = ${JSON.stringify(NODE_PATHS.cniConf)}
+    max_conf_num = 1
+
+[plugins."io.containerd.cri.v1.images"]
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "registry.k8s.io/pause:3.10"
+`;
+}
+
+function cniConfig(): string {
+  return JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name: CNI_NETWORK,
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: CNI_BRIDGE,
+          isGateway: true,
+          ipMasq: true,
+          hairpinMode: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: POD_CIDR }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: NODE_PATHS.cniData },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+function kubeletConfig(nodeIP: string, dnsIP: string): string {
+  return JSON.stringify(
+    {
+      apiVersion: 'kubelet.config.k8s.io/v1beta1',
+      kind: 'KubeletConfiguration',
+      // The machine has the hybrid cgroup layout (v1 controllers): see docs/decisions/0006-real-node.md.
+      failCgroupV1: false,
+      cgroupDriver: 'cgroupfs',
+      containerRuntimeEndpoint: `unix://${NODE_PATHS.socket}`,
+      address: nodeIP,
+      port: 10250,
+      readOnlyPort: 0,
+      healthzBindAddress: '127.0.0.1',
+      healthzPort: 10248,
+      // The API server calls the kubelet (logs, exec) without a client certificate.
+      authentication: { anonymous: { enabled: true }, webhook: { enabled: false } },
+      authorization: { mode: 'AlwaysAllow' },
+      clusterDNS: [dnsIP],
+      clusterDomain: 'cluster.local',
+      registerWithTaints: [REAL_NODE_TAINT],
+      failSwapOn: false,
+      podLogsDir: NODE_PATHS.podLogs,
+      // Every image is built locally: image GC must never remove one.
+      imageGCHighThresholdPercent: 100,
+      imageGCLowThresholdPercent: 99,
+      evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%', 'nodefs.inodesFree': '1%' },
+      serializeImagePulls: false,
+      shutdownGracePeriod: '0s',
+      nodeStatusUpdateFrequency: '4s',
+      syncFrequency: '10s',
+      fileCheckFrequency: '0s',
+      maxPods: 50,
+    },
+    null,
+    2,
+  );
+}
+
+function kubeProxyConfig(kubeconfig: string): string {
+  return JSON.stringify(
+    {
+      apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+      kind: 'KubeProxyConfiguration',
+      clientConnection: { kubeconfig },
+      mode: 'iptables',
+      hostnameOverride: REAL_NODE_NAME,
+      clusterCIDR: POD_CIDR,
+      // Leave the host's conntrack sysctls alone.
+      conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
+      iptables: { syncPeriod: '30s', minSyncPeriod: '0s' },
+      metricsBindAddress: '127.0.0.1:10249',
+      healthzBindAddress: '127.0.0.1:10256',
+    },
+    null,
+    2,
+  );
+}
+
+function corefile(nodeIP: string, kubeconfig: string): string {
+  // No `forward`: no upstream resolver is reachable from this machine, and a cluster DNS that
+  // answers only cluster names fails fast instead of timing out on others.
+  return `.:53 {
+    bind ${nodeIP}
+    errors
+    health 127.0.0.1:18080
+    ready 127.0.0.1:18181
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig ${kubeconfig}
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    cache 5
+    loadbalance
+}
+`;
+}
+
+function dnsObjects(dnsIP: string, nodeIP: string) {
+  const ports = [
+    { name: 'dns', port: 53, protocol: 'UDP' },
+    { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+  ];
+  return {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS', 'kaic.dev/real-node': 'true' } },
+        spec: { clusterIP: dnsIP, ports: ports.map((p) => ({ ...p, targetPort: 53 })) },
+      },
+      {
+        // CoreDNS runs on the host, so its endpoint is the node's address (no selector on the Service).
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'kube-dns-host', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'local-cluster.kaic.dev' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: [nodeIP], conditions: { ready: true }, nodeName: REAL_NODE_NAME }],
+        ports,
+      },
+    ],
+  };
+}
+
+function deviceClass() {
+  return {
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'DeviceClass',
+    metadata: { name: DRA_EXAMPLE_DRIVER, labels: { 'kaic.dev/real-node': 'true' } },
+    spec: { selectors: [{ cel: { expression: `device.driver == "${DRA_EXAMPLE_DRIVER}"` } }] },
+  };
+}
+
+/** The kube-dns ClusterIP: the tenth address of the cluster's Service range (the `kubernetes` Service holds the first). */
+function dnsIPFor(cfg: RealNodeConfig): string {
+  const ip = kubectl(cfg, ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}']).out.trim();
+  const parts = ip.split('.');
+  if (parts.length !== 4) throw new RealNodeError(`unexpected kubernetes Service IP "${ip}"`);
+  return [...parts.slice(0, 3), String(Number(parts[3]) + 9)].join('.');
+}
+
+export function images(cfg: Pick<RealNodeConfig, 'bin' | 'agnhostVersion'>): NodeImage[] {
+  return nodeImages({ pause: cfg.bin.pause, agnhost: cfg.bin.agnhost, agnhostVersion: cfg.agnhostVersion, busybox: cfg.bin.busybox });
+}
+
+/** Every image reference the node holds once it is up. */
+export function imageRefs(cfg: Pick<RealNodeConfig, 'bin' | 'agnhostVersion'>): string[] {
+  return images(cfg).flatMap((i) => [...i.refs]);
+}
+
+/** Checks what the node needs from the machine before anything starts. */
+export function preflight(bin: RealNodeBinaries): void {
+  if (process.getuid?.() !== 0) {
+    throw new RealNodeError('the real node needs root (containerd, the kubelet, iptables, network namespaces, device nodes): run as root, or use --real-nodes 0');
+  }
+  const missing = Object.entries(bin).filter(([, f]) => !existsSync(f));
+  if (missing.length) {
+    throw new RealNodeError(`the real node is missing ${missing.map(([k, f]) => `${k} (${f})`).join(', ')}: run \`bash scripts/setup.sh\` (Debian packages runc, containernetworking-plugins, iptables, conntrack, busybox-static; components from scripts/build-components.sh)`);
+  }
+}
+
+/**
+ * Starts the node's runtime and imports its images. Needs no API server, so `up` runs it while the
+ * control plane starts.
+ */
+export function startRuntime(cfg: RealNodeConfig): { nodeIP: string } {
+  const log = cfg.log ?? (() => {});
+  preflight(cfg.bin);
+  const owner = readOwner();
+  if (owner && (owner.cluster !== cfg.cluster || owner.stateDir !== cfg.stateDir)) {
+    if (nodeProcesses().alive.length) {
+      throw new RealNodeError(`this machine's real node belongs to cluster "${owner.cluster}" (${owner.stateDir}); stop that cluster first (npm run cluster:down), or start this one with --real-nodes 0`);
+    }
+  }
+  if (owner || existsSync(NODE_PATHS.run) || existsSync(NODE_PATHS.kubelet)) {
+    log('cleaning up a real node left from an earlier run');
+    stopNode({ bin: cfg.bin, kubeconfig: owner?.kubeconfig, log });
+  }
+  const nodeIP = hostIP();
+  for (const d of [NODE_PATHS.run, NODE_PATHS.lib, NODE_PATHS.cniConf, NODE_PATHS.cniData, NODE_PATHS.cdi, NODE_PATHS.devices, NODE_PATHS.podLogs, NODE_PATHS.runtimeState]) mkdirSync(d, { recursive: true });
+  const baseline = { ipForward: readSysctl('net/ipv4/ip_forward'), bridgeNf: readSysctl('net/bridge/bridge-nf-call-iptables'), netns: listNetns() };
+  const o: Owner = { cluster: cfg.cluster, stateDir: cfg.stateDir, kubeconfig: cfg.kubeconfig, twin: cfg.twin ?? {}, nodeIP, dnsIP: '', baseline };
+  writeFileSync(NODE_PATHS.owner, JSON.stringify(o, null, 2));
+  // Pod traffic is routed by the host; bridged replies must pass kube-proxy's NAT rules.
+  writeSysctl('net/ipv4/ip_forward', '1');
+  writeSysctl('net/bridge/bridge-nf-call-iptables', '1');
+
+  writeFileSync(join(NODE_PATHS.run, 'containerd.toml'), containerdConfig(cfg.bin));
+  writeFileSync(join(NODE_PATHS.cniConf, `10-${CNI_NETWORK}.conflist`), cniConfig());
+  const binDir = join(cfg.bin.containerdShim, '..');
+  startProcess('containerd', cfg.bin.containerd, ['--config', join(NODE_PATHS.run, 'containerd.toml')], cfg.logs, { PATH: `${binDir}:/usr/sbin:/usr/bin:/sbin:/bin` });
+  return { nodeIP };
+}
+
+export async function importImages(cfg: RealNodeConfig): Promise<string[]> {
+  const log = cfg.log ?? (() => {});
+  const tarballs = ensureImageTarballs(images(cfg), cfg.bin.busybox, cfg.imageCache, log);
+  await waitUntil('containerd to answer on its socket', () => { assertRunning(cfg, ['containerd']); return ctr(cfg.bin, ['version'], true).ok || undefined; }, 20_000);
+  for (const { tarball } of tarballs) ctr(cfg.bin, ['images', 'import', tarball]);
+  const present = ctr(cfg.bin, ['images', 'ls', '-q']).out.split('\n').filter(Boolean);
+  const missing = imageRefs(cfg).filter((r) => !present.includes(r));
+  if (missing.length) throw new RealNodeError(`images missing after import: ${missing.join(', ')}`);
+  return imageRefs(cfg);
+}
+
+/** Starts the kubelet, kube-proxy, CoreDNS and the two device plugins once the API server serves. */
+export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<void> {
+  const log = cfg.log ?? (() => {});
+  const dnsIP = dnsIPFor(cfg);
+  const owner = readOwner()!;
+  writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, dnsIP }, null, 2));
+  kubectl(cfg, ['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-real-node', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...dnsObjects(dnsIP, nodeIP).items, deviceClass()] }));
+
+  writeFileSync(join(NODE_PATHS.run, 'kubelet.json'), kubeletConfig(nodeIP, dnsIP));
+  startProcess('kubelet', cfg.bin.kubelet, [
+    '--config', join(NODE_PATHS.run, 'kubelet.json'),
+    '--kubeconfig', cfg.kubeconfig,
+    '--hostname-override', REAL_NODE_NAME,
+    '--node-ip', nodeIP,
+    '--node-labels', `${REAL_NODE_LABEL}=true,kaic.dev/accelerators=simulated`,
+    '--root-dir', NODE_PATHS.kubelet,
+    '--cert-dir', join(NODE_PATHS.lib, 'kubelet-pki'),
+    '--v=2',
+  ], cfg.logs);
+  writeFileSync(join(NODE_PATHS.run, 'kube-proxy.json'), kubeProxyConfig(cfg.kubeconfig));
+  startProcess('kube-proxy', cfg.bin.kubeProxy, ['--config', join(NODE_PATHS.run, 'kube-proxy.json'), '--v=1'], cfg.logs);
+  writeFileSync(join(NODE_PATHS.run, 'Corefile'), corefile(nodeIP, cfg.kubeconfig));
+  startProcess('coredns', cfg.bin.coredns, ['-conf', join(NODE_PATHS.run, 'Corefile')], cfg.logs);
+  startPlugins(cfg);
+
+  const all = [...COMPONENTS];
+  const ready = () => {
+    assertRunning(cfg, all);
+    const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu}'], undefined, true);
+    return r.ok ? r.out.trim() : r.err;
+  };
+  await waitUntil(`node ${REAL_NODE_NAME} to be Ready with ${DEVICE_PLUGIN_DEVICES} ${DEVICE_PLUGIN_RESOURCE}`, () => (ready() === `True ${DEVICE_PLUGIN_DEVICES}` ? true : undefined), 60_000, ready);
+  const slices = () => {
+    assertRunning(cfg, all);
+    return kubectl(cfg, ['get', 'resourceslices', '--field-selector', `spec.nodeName=${REAL_NODE_NAME},spec.driver=${DRA_EXAMPLE_DRIVER}`, '-o', 'name'], undefined, true).out.trim();
+  };
+  await waitUntil(`the DRA example driver's ResourceSlice for ${REAL_NODE_NAME}`, () => (slices() ? true : undefined), 30_000);
+  const dnsReady = () => sh('wget', ['-q', '-O-', 'http://127.0.0.1:18181/ready'], { allowFail: true, timeoutMs: 2_000 }).ok;
+  await waitUntil('CoreDNS to be ready', () => { assertRunning(cfg, all); return dnsReady() || undefined; }, 20_000);
+  if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi();
+  log(`real node ${REAL_NODE_NAME} Ready (${nodeIP})${twinText(cfg.twin)}`);
+}
+
+function twinText(t?: RealNodeTwin): string {
+  const s = [t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices'].filter(Boolean);
+  return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
+}
+
+function startPlugins(cfg: RealNodeConfig) {
+  // The kubelet creates these too; the plugins may be first.
+  for (const d of ['plugins_registry', 'plugins', 'device-plugins']) mkdirSync(join(NODE_PATHS.kubelet, d), { recursive: true });
+  startProcess('device-plugin', cfg.bin.devicePlugin, [
+    '--resource', DEVICE_PLUGIN_RESOURCE,
+    '--devices', String(DEVICE_PLUGIN_DEVICES),
+    '--dev-dir', NODE_PATHS.devices,
+    '--node-name', REAL_NODE_NAME,
+    ...(cfg.twin?.shareAllDevices ? ['--share-all-devices'] : []),
+  ], cfg.logs);
+  startProcess('dra-driver', cfg.bin.draKubeletPlugin, [
+    '--node-name', REAL_NODE_NAME,
+    '--kubeconfig', cfg.kubeconfig,
+    '--cdi-root', NODE_PATHS.cdi,
+    '--num-devices', String(DRA_EXAMPLE_DEVICES),
+    '--device-profile', 'gpu',
+    '--kubelet-registrar-directory-path', join(NODE_PATHS.kubelet, 'plugins_registry'),
+    '--kubelet-plugins-directory-path', join(NODE_PATHS.kubelet, 'plugins'),
+  ], cfg.logs);
+}
+
+/**
+ * The DRA twin: the driver injects a "common" CDI device with every claim. Giving that device the
+ * environment of every device (GPU_DEVICE_<n>=gpu-<n>, as the driver sets for an allocated one)
+ * makes each claim-granted container see all devices, as a driver with a broken CDI spec would.
+ */
+async function sabotageDraCdi() {
+  const file = await waitUntil('the DRA example driver to write its common CDI spec', () => {
+    for (const f of existsSync(NODE_PATHS.cdi) ? readdirSync(NODE_PATHS.cdi) : []) {
+      const p = join(NODE_PATHS.cdi, f);
+      try {
+        const spec = jsyaml.load(readFileSync(p, 'utf8')) as { devices?: { name: string }[] } | undefined;
+        if (spec?.devices?.some((d) => d.name === 'common')) return p;
+      } catch {
+        // half-written
+      }
+    }
+    return undefined;
+  }, 20_000);
+  const spec = jsyaml.load(readFileSync(file, 'utf8')) as { devices: { name: string; containerEdits: { env?: string[] } }[] };
+  const common = spec.devices.find((d) => d.name === 'common')!;
+  const all = Array.from({ length: DRA_EXAMPLE_DEVICES }, (_, i) => `GPU_DEVICE_${i}=gpu-${i}`);
+  common.containerEdits.env = [...(common.containerEdits.env ?? []).filter((e) => !/^GPU_DEVICE_\d+=/.test(e)), ...all];
+  writeFileSync(`${file}.tmp`, jsyaml.dump(spec));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Restarts only the device plugins, with the given twin switches (the kubelet keeps running). */
+export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<void> {
+  for (const c of ['device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
+  const owner = readOwner();
+  if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
+  const next = { ...cfg, twin };
+  startPlugins(next);
+  const all = () => {
+    assertRunning(next, ['device-plugin', 'dra-driver']);
+    return kubectl(next, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.allocatable.example\\.com/gpu}'], undefined, true).out.trim();
+  };
+  await waitUntil(`${DEVICE_PLUGIN_RESOURCE} to be allocatable again`, () => (all() === String(DEVICE_PLUGIN_DEVICES) ? true : undefined), 30_000, all);
+  if (twin.draCdiExposesAllDevices) await sabotageDraCdi();
+}
+
+async function stopProcess(c: Component, timeoutMs: number) {
+  const pid = pidOf(c);
+  if (pid && isAlive(pid)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    const until = Date.now() + timeoutMs;
+    while (isAlive(pid) && Date.now() < until) await sleep(100);
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    const hard = Date.now() + 5_000;
+    while (isAlive(pid) && Date.now() < hard) await sleep(50);
+  }
+  rmSync(join(NODE_PATHS.pids, `${c}.pid`), { force: true });
+}
+
+function stopProcessSync(c: Component, timeoutMs: number) {
+  const pid = pidOf(c);
+  if (pid && isAlive(pid)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    const until = Date.now() + timeoutMs;
+    while (isAlive(pid) && Date.now() < until) spawnSync('sleep', ['0.1']);
+    if (isAlive(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    const hard = Date.now() + 5_000;
+    while (isAlive(pid) && Date.now() < hard) spawnSync('sleep', ['0.05']);
+  }
+  rmSync(join(NODE_PATHS.pids, `${c}.pid`), { force: true });
+}
+
+/** Processes whose executable is one of ours (shims outlive containerd; matched by binary path, never by name). */
+function processesOf(exes: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const exe = readlinkSync(`/proc/${d}/exe`).replace(/ \(deleted\)$/, '');
+      if (exes.includes(exe) && isAlive(Number(d))) out.push(Number(d));
+    } catch {
+      // exited or kernel thread
+    }
+  }
+  return out;
+}
+
+/** Mount points under the node's roots, deepest first. */
+export function nodeMounts(): string[] {
+  const roots = [NODE_PATHS.kubelet, NODE_PATHS.lib, NODE_PATHS.run, '/run/netns/cni-'];
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && roots.some((r) => m === r || m.startsWith(r.endsWith('-') ? r : `${r}/`)))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** iptables rules (v4 and v6) that belong to the node: KUBE-* and CNI-* chains and every rule using them or our bridge. */
+function ownRule(line: string): boolean {
+  return /(^:|-j |-A |-g )(KUBE-|CNI-)/.test(line) || line.includes(CNI_BRIDGE) || line.includes(`"name: \\"${CNI_NETWORK}\\"`);
+}
+
+export function iptablesRules(): { total: number; own: number } {
+  let total = 0;
+  let own = 0;
+  for (const save of ['iptables-save', 'ip6tables-save']) {
+    const r = sh(save, [], { allowFail: true });
+    for (const l of r.out.split('\n')) {
+      if (!l.startsWith('-A') && !l.startsWith(':')) continue;
+      total++;
+      if (ownRule(l)) own++;
+    }
+  }
+  return { total, own };
+}
+
+function removeOwnIptables() {
+  for (const [save, restore] of [['iptables-save', 'iptables-restore'], ['ip6tables-save', 'ip6tables-restore']] as const) {
+    const r = sh(save, [], { allowFail: true });
+    if (!r.ok || !r.out.split('\n').some(ownRule)) continue;
+    const kept = r.out.split('\n').filter((l) => !ownRule(l)).join('\n');
+    sh(restore, [], { input: kept, allowFail: true });
+  }
+}
+
+function removeCgroups() {
+  if (!existsSync('/sys/fs/cgroup')) return;
+  const rmTree = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(join(dir, e.name));
+    try {
+      spawnSync('rmdir', [dir]);
+    } catch {
+      // busy: reported by the leak checks
+    }
+  };
+  for (const h of readdirSync('/sys/fs/cgroup')) rmTree(join('/sys/fs/cgroup', h, 'kubepods'));
+}
+
+/** What the node leaves on the machine; all zero after `stopNode`. */
+export function nodeFootprint(bin: Pick<RealNodeBinaries, 'kubelet' | 'containerd' | 'containerdShim' | 'kubeProxy' | 'coredns' | 'devicePlugin' | 'draKubeletPlugin'>) {
+  const links = (() => {
+    const r = sh('ip', ['-o', 'link', 'show'], { allowFail: true }).out.split('\n');
+    return r.filter((l) => l.includes(CNI_BRIDGE) || / veth[0-9a-f]+@/.test(l)).length;
+  })();
+  const cgroups = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup').filter((h) => existsSync(join('/sys/fs/cgroup', h, 'kubepods'))).length : 0;
+  return {
+    kubelet: processesOf([bin.kubelet]).length,
+    containerd: processesOf([bin.containerd]).length,
+    shims: processesOf([bin.containerdShim]).length,
+    otherComponents: processesOf([bin.kubeProxy, bin.coredns, bin.devicePlugin, bin.draKubeletPlugin]).length,
+    mounts: nodeMounts().length,
+    netns: listNetns().filter((n) => n.startsWith('cni-')).length,
+    cniLinks: links,
+    iptablesOwnRules: iptablesRules().own,
+    cgroups,
+    paths: [NODE_PATHS.run, NODE_PATHS.lib, NODE_PATHS.kubelet].filter((p) => existsSync(p)).length,
+  };
+}
+
+/**
+ * Stops the node and removes everything it put on the machine. Pods are deleted first, while the
+ * kubelet runs, so their sandboxes go through CNI DEL; whatever a crash left behind is removed by
+ * hand afterwards (shims by binary path, mounts, network namespaces, rules, cgroups).
+ */
+export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: (s: string) => void }): void {
+  const owner = readOwner();
+  const kubelet = pidOf('kubelet');
+  const kubeconfig = o.kubeconfig ?? owner?.kubeconfig;
+  if (kubelet && isAlive(kubelet) && kubeconfig && existsSync(kubeconfig)) {
+    const cfg = { kubeconfig, bin: o.bin };
+    const del = kubectl(cfg, ['delete', 'pods', '--all-namespaces', '--field-selector', `spec.nodeName=${REAL_NODE_NAME}`, '--grace-period=1', '--wait=false'], undefined, true);
+    if (del.ok) {
+      const until = Date.now() + 20_000;
+      while (Date.now() < until) {
+        const tasks = ctr(o.bin, ['tasks', 'ls', '-q'], true);
+        if (!tasks.ok || tasks.out.trim() === '') break;
+        spawnSync('sleep', ['0.2']);
+      }
+    }
+  }
+  for (const c of ['dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
+  if (existsSync(o.bin.kubeProxy)) sh(o.bin.kubeProxy, ['--cleanup'], { allowFail: true, timeoutMs: 30_000 });
+  // Containers the kubelet did not stop: kill their tasks while containerd still answers.
+  const left = pidOf('containerd') && isAlive(pidOf('containerd')!) ? ctr(o.bin, ['tasks', 'ls', '-q'], true).out.split('\n').filter(Boolean) : [];
+  for (const t of left) {
+    ctr(o.bin, ['tasks', 'kill', '-s', 'SIGKILL', t], true);
+  }
+  stopProcessSync('containerd', 10_000);
+  for (const pid of processesOf([o.bin.containerdShim])) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  const until = Date.now() + 5_000;
+  while (processesOf([o.bin.containerdShim]).length && Date.now() < until) spawnSync('sleep', ['0.1']);
+  for (const m of nodeMounts()) spawnSync('umount', ['-l', m]);
+  const before = new Set(owner?.baseline.netns ?? []);
+  for (const n of listNetns()) if (n.startsWith('cni-') && !before.has(n)) spawnSync('ip', ['netns', 'delete', n]);
+  spawnSync('ip', ['link', 'delete', CNI_BRIDGE]);
+  removeOwnIptables();
+  removeCgroups();
+  if (owner) {
+    writeSysctl('net/ipv4/ip_forward', owner.baseline.ipForward);
+    writeSysctl('net/bridge/bridge-nf-call-iptables', owner.baseline.bridgeNf);
+  }
+  if (existsSync(NODE_PATHS.containerLogLinks)) {
+    for (const f of readdirSync(NODE_PATHS.containerLogLinks)) {
+      const p = join(NODE_PATHS.containerLogLinks, f);
+      try {
+        if (readlinkSync(p).startsWith(NODE_PATHS.podLogs)) rmSync(p, { force: true });
+      } catch {
+        // not a link
+      }
+    }
+  }
+  for (const p of [NODE_PATHS.kubelet, NODE_PATHS.lib, NODE_PATHS.run]) {
+    try {
+      rmSync(p, { recursive: true, force: true });
+    } catch (e) {
+      o.log?.(`could not remove ${p}: ${(e as Error).message}`);
+    }
+  }
+}
