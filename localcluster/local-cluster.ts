@@ -28,7 +28,7 @@ export interface ClusterOptions {
   readonly draDriver?: boolean;
   /**
    * Real nodes beside the kwok ones: 0 or 1 (one machine holds at most one; it needs root).
-   * Default: 0. 0 gives the kwok-only cluster, for runs that need no containers.
+   * Default: `defaultRealNodes(name)`. 0 gives the kwok-only cluster, for runs that need no containers.
    */
   readonly realNodes?: 0 | 1;
   /** Sabotaged-twin switches of the real node's device plugins (default: none). */
@@ -36,8 +36,15 @@ export interface ClusterOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The real-node count `up` uses when none is given. */
-export const defaultRealNodes = (_name: string): 0 | 1 => 0;
+/**
+ * The real-node count `up` uses when none is given: 0. `KAIC_REAL_NODES=0|1` sets it for the shared
+ * cluster only; twins and other named clusters never take the machine's one real node by default.
+ */
+export function defaultRealNodes(name: string): 0 | 1 {
+  const env = process.env.KAIC_REAL_NODES;
+  if (name === CLUSTER_NAME && (env === '0' || env === '1')) return Number(env) as 0 | 1;
+  return 0;
+}
 
 export function readVersions(file = join(REPO, 'cluster', 'versions.env')): Record<string, string> {
   const out: Record<string, string> = {};
@@ -232,12 +239,15 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
     }
   }
   if (isHealthy(name)) {
-    if (recordedRealNodes(name) === realNodes) {
+    const running = recordedRealNodes(name);
+    // A running cluster is replaced only when the caller asked for a different real-node count:
+    // without one, it is reused as it runs (with or without its real node).
+    if (running === realNodes || opts.realNodes === undefined) {
       applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log, opts.draDriver ?? true);
-      if (node) await reuseRealNode(node, log);
-      return summary(name, true, t0, opts.topology, realNodes);
+      if (running > 0) await reuseRealNode(node ?? nodeConfig(name, opts, v), log);
+      return summary(name, true, t0, opts.topology, running);
     }
-    log(`replacing cluster "${name}": it runs with ${recordedRealNodes(name)} real nodes, ${realNodes} asked`);
+    log(`replacing cluster "${name}": it runs with ${running} real nodes, ${realNodes} asked`);
     down(name);
   }
   if (existsSync(p.clusterDir)) {

@@ -420,7 +420,7 @@ export function startRuntime(cfg: RealNodeConfig): { nodeIP: string } {
       throw new RealNodeError(`this machine's real node belongs to cluster "${owner.cluster}" (${owner.stateDir}); stop that cluster first (npm run cluster:down), or start this one with --real-nodes 0`);
     }
   }
-  if (owner || existsSync(NODE_PATHS.run) || existsSync(NODE_PATHS.kubelet)) {
+  if (owner || existsSync(NODE_PATHS.run) || existsSync(NODE_PATHS.kubelet) || existsSync(`/sys/class/net/${CNI_BRIDGE}`) || podProcesses().length) {
     log('cleaning up a real node left from an earlier run');
     stopNode({ bin: cfg.bin, kubeconfig: owner?.kubeconfig, log });
   }
@@ -654,6 +654,36 @@ function removeOwnIptables() {
   }
 }
 
+/** Processes in the kubelet's pod cgroups: containers whose shim died keep running without it. */
+function podProcesses(): number[] {
+  const out = new Set<number>();
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    try {
+      for (const l of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (Number(l) > 0) out.add(Number(l));
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
+    } catch {
+      // removed meanwhile
+    }
+  };
+  if (existsSync('/sys/fs/cgroup')) for (const h of readdirSync('/sys/fs/cgroup')) walk(join('/sys/fs/cgroup', h, 'kubepods'));
+  return [...out].filter(isAlive);
+}
+
+function killPodProcesses() {
+  const until = Date.now() + 5_000;
+  for (let pids = podProcesses(); pids.length && Date.now() < until; pids = podProcesses()) {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    spawnSync('sleep', ['0.1']);
+  }
+}
+
 function removeCgroups() {
   if (!existsSync('/sys/fs/cgroup')) return;
   const rmTree = (dir: string) => {
@@ -680,6 +710,7 @@ export function nodeFootprint(bin: Pick<RealNodeBinaries, 'kubelet' | 'container
     containerd: processesOf([bin.containerd]).length,
     shims: processesOf([bin.containerdShim]).length,
     otherComponents: processesOf([bin.kubeProxy, bin.coredns, bin.devicePlugin, bin.draKubeletPlugin]).length,
+    containerProcesses: podProcesses().length,
     mounts: nodeMounts().length,
     netns: listNetns().filter((n) => n.startsWith('cni-')).length,
     cniLinks: links,
@@ -727,9 +758,15 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
   }
   const until = Date.now() + 5_000;
   while (processesOf([o.bin.containerdShim]).length && Date.now() < until) spawnSync('sleep', ['0.1']);
+  // Containers outlive a killed shim: their network namespaces (and veths) and cgroups go with them.
+  killPodProcesses();
   for (const m of nodeMounts()) spawnSync('umount', ['-l', m]);
   const before = new Set(owner?.baseline.netns ?? []);
   for (const n of listNetns()) if (n.startsWith('cni-') && !before.has(n)) spawnSync('ip', ['netns', 'delete', n]);
+  for (const l of sh('ip', ['-o', 'link', 'show', 'master', CNI_BRIDGE], { allowFail: true }).out.split('\n')) {
+    const veth = /^\d+: ([^@:]+)/.exec(l)?.[1];
+    if (veth) spawnSync('ip', ['link', 'delete', veth]);
+  }
   spawnSync('ip', ['link', 'delete', CNI_BRIDGE]);
   removeOwnIptables();
   removeCgroups();

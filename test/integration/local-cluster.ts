@@ -44,10 +44,14 @@ export interface RealNodeCluster {
   /** Counts taken before this process started the node (undefined when it was already running). */
   readonly baseline?: HostBaseline;
   afterDown(): HostBaseline;
-  /** Stops the node the way `cluster:down` does. */
+  /** Stops the real node only (the code `cluster:down` runs first); the API server stays. */
   stopNode(): Promise<void>;
+  /** `cluster:down` of a cluster started for this file; `stopNode` for the shared one, which others use. */
+  down(): Promise<void>;
   /** Ends this file's use: a cluster started for it is removed, a shared one gets its node back. */
   release(): Promise<void>;
+  /** The same cluster with its real node running again (after `stopNode`). */
+  restart(): Promise<RealNodeCluster>;
 }
 
 const REAL_CLUSTER = 'kaic-real';
@@ -66,8 +70,13 @@ export async function realNodeCluster(): Promise<RealNodeCluster> {
       kc,
       afterDown: hostBaseline,
       stopNode: async () => stopNode({ bin: nodeBinaries(), kubeconfig: paths().kubeconfig }),
+      down: async () => stopNode({ bin: nodeBinaries(), kubeconfig: paths().kubeconfig }),
       release: async () => {
         await up({ log, realNodes: 1 });
+      },
+      restart: async () => {
+        await up({ log, realNodes: 1 });
+        return realNodeCluster();
       },
     };
   }
@@ -78,11 +87,17 @@ export async function realNodeCluster(): Promise<RealNodeCluster> {
     kc: loadKubeConfig({ kubeconfig: r.kubeconfig }),
     baseline,
     afterDown: hostBaseline,
-    stopNode: async () => {
+    stopNode: async () => stopNode({ bin: nodeBinaries(), kubeconfig: paths(REAL_CLUSTER).kubeconfig }),
+    down: async () => {
       down(REAL_CLUSTER);
     },
     release: async () => {
       down(REAL_CLUSTER);
+    },
+    restart: async () => {
+      down(REAL_CLUSTER);
+      const again = await realNodeCluster();
+      return { ...again, baseline: again.baseline ?? baseline };
     },
   };
 }

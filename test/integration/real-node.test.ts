@@ -1,6 +1,7 @@
 import { CoreV1Api, ResourceV1Api, type KubeConfig, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { nodeBinaries, nodeConfig } from '../../localcluster/local-cluster.js';
 import { DEVICE_PLUGIN_DEVICES, DEVICE_PLUGIN_RESOURCE, DRA_EXAMPLE_DEVICES, DRA_EXAMPLE_DRIVER, imageRefs, NODE_PATHS, nodeFootprint, REAL_NODE_NAME, REAL_NODE_TAINT, setTwin } from '../../localcluster/real-node.js';
@@ -200,9 +201,27 @@ test('stopping the real node (what cluster:down runs) leaves no process, mount, 
   const running = nodeFootprint(bin);
   assert.ok(running.kubelet === 1 && running.containerd === 1, `the node runs: ${JSON.stringify(running)}`);
   assert.ok(running.iptablesOwnRules > 0 && running.cniLinks > 0, `kube-proxy and CNI left their marks while running: ${JSON.stringify(running)}`);
-  await cluster.stopNode();
+  await cluster.down();
   const left = nodeFootprint(bin);
-  assert.deepEqual(left, { kubelet: 0, containerd: 0, shims: 0, otherComponents: 0, mounts: 0, netns: 0, cniLinks: 0, iptablesOwnRules: 0, cgroups: 0, paths: 0 });
+  assert.deepEqual(left, { kubelet: 0, containerd: 0, shims: 0, otherComponents: 0, containerProcesses: 0, mounts: 0, netns: 0, cniLinks: 0, iptablesOwnRules: 0, cgroups: 0, paths: 0 });
   if (cluster.baseline) assert.deepEqual(cluster.afterDown(), cluster.baseline, 'iptables rule count and network namespaces as before the node started');
   assert.equal(existsSync(NODE_PATHS.owner), false);
+});
+
+test('after a crash (kubelet and containerd killed with a pod running), stopping the node still leaves nothing behind', async (t) => {
+  cluster = await cluster.restart();
+  kc = cluster.kc;
+  core = kc.makeApiClient(CoreV1Api);
+  const ns = await testNamespace(kc, t, 'kaic-real');
+  await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'held' }, spec: onRealNode({ containers: [{ name: 'main', image: 'registry.k8s.io/e2e-test-images/agnhost:2.66.1', args: ['netexec', '--http-port=8080'], ports: [{ containerPort: 8080, hostPort: 18089 }], resources: { limits: { [DEVICE_PLUGIN_RESOURCE]: '1' } } }] }) } });
+  await podIn(ns, 'held', 'be Ready', ready);
+  const bin = nodeBinaries();
+  const running = nodeFootprint(bin);
+  assert.ok(running.shims > 0 && running.containerProcesses > 0 && running.netns > 0, JSON.stringify(running));
+  for (const c of ['kubelet', 'containerd']) process.kill(Number(readFileSync(join(NODE_PATHS.pids, `${c}.pid`), 'utf8')), 'SIGKILL');
+  await cluster.stopNode();
+  // No kubelet confirms the deletion any more: remove the pod object so the namespace can go.
+  await core.deleteNamespacedPod({ name: 'held', namespace: ns, gracePeriodSeconds: 0 });
+  assert.deepEqual(nodeFootprint(bin), { kubelet: 0, containerd: 0, shims: 0, otherComponents: 0, containerProcesses: 0, mounts: 0, netns: 0, cniLinks: 0, iptablesOwnRules: 0, cgroups: 0, paths: 0 });
+  if (cluster.baseline) assert.deepEqual(cluster.afterDown(), cluster.baseline);
 });
