@@ -6,7 +6,13 @@ import type { ProgressEvent } from '../run/engine.js';
  * stays clean for the summary.
  */
 export function progressReporter(mode: 'text' | 'jsonl', ids: readonly string[], stream: NodeJS.WriteStream = process.stderr): { onEvent: (e: ProgressEvent) => void; stop: () => void } {
-  if (mode === 'jsonl') return { onEvent: (e) => process.stdout.write(`${JSON.stringify({ ...e, at: new Date(e.at).toISOString() })}\n`), stop: () => {} };
+  if (mode === 'jsonl') {
+    // A heartbeat every 5 s: a reader that went away (`| head`) is noticed by the next write (EPIPE),
+    // and the run stops and cleans up instead of proving on for nobody.
+    const beat = setInterval(() => process.stdout.write(`${JSON.stringify({ type: 'heartbeat', at: new Date().toISOString() })}\n`), 5000);
+    beat.unref();
+    return { onEvent: (e) => process.stdout.write(`${JSON.stringify({ ...e, at: new Date(e.at).toISOString() })}\n`), stop: () => clearInterval(beat) };
+  }
   const live = stream.isTTY && !process.env.CI;
   const state = new Map<string, { status: string; started?: number; ended?: number; cases: number }>(ids.map((id) => [id, { status: 'waiting', cases: 0 }]));
   const width = Math.max(...ids.map((i) => i.length), 10);

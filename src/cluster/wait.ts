@@ -27,7 +27,7 @@ export async function waitFor<T>(
   target: WatchTarget,
   what: string,
   done: (items: Items) => T | undefined,
-  opts: { timeoutMs: number; signal?: AbortSignal; describe?: (items: Items) => string; request?: RequestOptions },
+  opts: { timeoutMs: number; signal?: AbortSignal; describe?: (items: Items) => string; request?: RequestOptions; /** Judge the deadline on a fresh list (negative claims). */ confirmAtDeadline?: boolean },
 ): Promise<WaitOutcome<T>> {
   const items = new Map<string, KubernetesObject>();
   const key = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -67,7 +67,22 @@ export async function waitFor<T>(
       controller?.abort();
       fn();
     };
-    const onAbort = () => finish(() => (opts.signal?.aborted ? reject(new Interrupted(reasonOf(opts.signal))) : resolve(timedOut())));
+    const onAbort = () => {
+      if (opts.signal?.aborted) return finish(() => reject(new Interrupted(reasonOf(opts.signal))));
+      if (!opts.confirmAtDeadline) return finish(() => resolve(timedOut()));
+      // A negative claim is judged on a fresh list taken at the deadline (retried through an API
+      // outage), never on a watch that may have been blind for part of the window.
+      controller?.abort();
+      rawList(kc, target.path, query, { ...opts.request, ...(opts.signal ? { signal: opts.signal } : {}) }).then(
+        (l) => {
+          items.clear();
+          for (const o of l.items) items.set(key(o), o);
+          const v = done(items);
+          finish(() => resolve(v !== undefined ? { ok: true, value: v, at: Date.now() } : timedOut()));
+        },
+        (e) => finish(() => reject(opts.signal?.aborted ? new Interrupted(reasonOf(opts.signal)) : e)),
+      );
+    };
     both.addEventListener('abort', onAbort, { once: true });
     const check = () => {
       try {

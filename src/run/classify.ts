@@ -12,9 +12,14 @@ export function classify(e: unknown, ctx: { interrupted: boolean; timedOut: bool
   if (e instanceof Interrupted) return { verdict: 'not-run', reason: 'interrupted', detail: e.message };
   if (e instanceof ImageUnavailable) return { verdict: 'not-run', reason: 'image-unavailable', detail: e.message, remedy: `make ${e.image} pullable on the nodes, or point kaic at a mirror (--image-registry, --image NAME=REF)` };
   if (e instanceof NotServed) return { verdict: 'not-run', reason: 'missing-component', detail: e.message };
-  if (e instanceof ApiError && e.forbidden) return { verdict: 'error', detail: `missing RBAC: ${e.method} ${e.path}: ${e.reason}`, remedy: 'grant the ClusterRole printed by `kaic rbac`' };
+  // RBAC says "User … cannot create resource …"; other 403s are admission refusing the object.
+  if (e instanceof ApiError && e.forbidden && isRbacDenial(e.reason)) return { verdict: 'error', detail: `missing RBAC: ${e.method} ${e.path}: ${e.reason}`, remedy: 'grant the ClusterRole printed by `kaic rbac`' };
+  if (e instanceof ApiError && e.forbidden) return { verdict: 'error', detail: `the API server refused the request (admission, not RBAC): ${e.method} ${e.path}: ${e.reason}` };
   if (e instanceof ApiError) return { verdict: 'error', detail: `API error: ${e.message}` };
   if (e instanceof TransportError) return { verdict: 'error', detail: `the API server could not be reached: ${e.message}`, remedy: 'check the API server and network, then run again' };
   const msg = e instanceof Error ? e.message : String(e);
   return { verdict: 'error', detail: `unexpected error (a kaic bug): ${msg}` };
 }
+
+/** An authorizer's denial, as opposed to an admission plugin's 403. */
+export const isRbacDenial = (reason: string) => /cannot (get|list|watch|create|update|patch|delete|deletecollection) resource/.test(reason);

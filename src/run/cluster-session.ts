@@ -144,6 +144,10 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
     return name;
   })();
   const namespace = ns;
+  // Pods are refused until the namespace's default ServiceAccount exists (the controller manager
+  // creates it): wait for it, so a missing one is said as what it is.
+  const sa = await clusterWaitFor(kc, { path: `/api/v1/namespaces/${namespace}/serviceaccounts`, fieldSelector: 'metadata.name=default' }, `the default ServiceAccount of ${namespace}`, (m) => (m.size ? true : undefined), { timeoutMs: 60_000, signal });
+  if (!sa.ok) throw new Error(`namespace ${namespace} got no default ServiceAccount within 60s: is kube-controller-manager running? (${sa.message})`);
 
   const path = (q: Query) => collectionPath(typeOf(q), q.namespace ?? (typeOf(q).namespaced ? namespace : undefined));
   const target = (q: Query) => ({ path: path(q), ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}), ...(q.fieldSelector ? { fieldSelector: q.fieldSelector } : {}) });
@@ -208,7 +212,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
     },
     waitFor: (q, what, done, opts) => clusterWaitFor(kc, target(q), what, done as never, { timeoutMs: opts.timeoutMs, signal, describe: opts.describe as never }),
     async holdsFor(q, what, violation, windowMs) {
-      const r = await clusterWaitFor(kc, target(q), what, violation as never, { timeoutMs: windowMs, signal });
+      const r = await clusterWaitFor(kc, target(q), what, violation as never, { timeoutMs: windowMs, signal, confirmAtDeadline: true });
       return r.ok ? { held: false, violation: r.value as string, at: r.at } : { held: true };
     },
     async waitForCondition(ref, type, opts) {

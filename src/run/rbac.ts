@@ -6,6 +6,7 @@ const RUN_RULES: readonly Uses[] = [
   { group: '', resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
   { group: '', resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  { group: '', resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch'] },
 ];
 
 /**

@@ -70,6 +70,8 @@ export interface Spawned {
   stdout: () => string;
   stderr: () => string;
   kill: (sig: NodeJS.Signals) => void;
+  /** The reader goes away (`| head`). */
+  closeStdout: () => void;
 }
 
 /** The built CLI as a child process (for signals and exit codes). */
@@ -80,5 +82,5 @@ export function spawnKaic(args: string[]): Spawned {
   let err = '';
   p.stdout.on('data', (d) => (out += d));
   p.stderr.on('data', (d) => (err += d));
-  return { code: new Promise((res) => p.on('close', (c) => res(c))), stdout: () => out, stderr: () => err, kill: (s) => p.kill(s) };
+  return { code: new Promise((res) => p.on('close', (c) => res(c))), stdout: () => out, stderr: () => err, kill: (s) => p.kill(s), closeStdout: () => p.stdout.destroy() };
 }

@@ -33,6 +33,35 @@ test('SIGINT in the middle of a run: exit 130, and zero objects labelled with th
   assert.equal(gang.cases.find((c) => c.name === 'AllOrNothing')!.verdict, 'not-run');
 });
 
+test('a second Ctrl-C quits at once and names the exact cleanup command; that command removes what was left', async () => {
+  const kc = await localCluster();
+  const runId = `twice${Date.now().toString(36)}`.slice(0, 12);
+  const p = spawnKaic(['run', '--version', 'v1.35', '--kubeconfig', paths().kubeconfig, '--only', 'gang_scheduling', '--set', 'gang.window=60s', '--checklist', CHECKLISTS, '--run-id', runId, '-o', join(tmp(), 'r')]);
+  await waitFor(kc, { path: '/api/v1/pods', labelSelector: `${RUN_LABEL}=${runId}` }, 'the run to create pods', (m) => (m.size > 0 ? true : undefined), { timeoutMs: 60_000 });
+  p.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 200));
+  p.kill('SIGINT');
+  assert.equal(await p.code, 130);
+  assert.match(p.stderr(), new RegExp(`kaic cleanup --run ${runId}`));
+  assert.doesNotMatch(p.stderr(), /--all/);
+  const c = spawnKaic(['cleanup', '--run', runId, '--kubeconfig', paths().kubeconfig]);
+  assert.equal(await c.code, 0, c.stderr());
+  assert.deepEqual(await leftovers(paths().kubeconfig, runId), []);
+});
+
+test('closing stdout (`kaic run --output jsonl | head -1`) stops the run, which still cleans up', async () => {
+  const kc = await localCluster();
+  const runId = `pipe${Date.now().toString(36)}`.slice(0, 12);
+  const p = spawnKaic(['run', '--version', 'v1.35', '--kubeconfig', paths().kubeconfig, '--only', 'gang_scheduling', '--set', 'gang.window=60s', '--output', 'jsonl', '--checklist', CHECKLISTS, '--run-id', runId, '-o', join(tmp(), 'r')]);
+  await waitFor(kc, { path: '/api/v1/pods', labelSelector: `${RUN_LABEL}=${runId}` }, 'the run to create pods', (m) => (m.size > 0 ? true : undefined), { timeoutMs: 60_000 });
+  const started = Date.now();
+  p.closeStdout();
+  const code = await p.code;
+  assert.ok(Date.now() - started < 60_000, 'it stopped long before the 60 s window ended');
+  assert.equal(code, 130, p.stderr());
+  assert.deepEqual(await leftovers(paths().kubeconfig, runId), []);
+});
+
 test('a user holding only the ClusterRole `kaic rbac` prints can run kaic; one without it gets a clear error', async (t) => {
   const kc = await localCluster();
   const ns = await testNamespace(kc, t, 'kaic-rbac');

@@ -121,6 +121,7 @@ export default defineCommand({
     for (const c of result.checks) say(`  ${c.verdict.padEnd(7)} ${c.id}${c.notRun ? ` — ${c.notRun.detail}` : ''}`);
     if (result.leaked.length) say(`  leftovers (run \`kaic cleanup --run ${result.runId}\`): ${result.leaked.join(', ')}`);
     say(`artifacts: ${written.dir} (report: ${written.report})`);
+    if (process.env.KAIC_REPORT_RSS) process.stderr.write(`maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB\n`);
     if (result.interrupted) return EXIT.interrupted;
     if (t.FAIL) return EXIT.fail;
     if (t.ERROR || t['NOT-RUN'] || result.leaked.length) return EXIT.incomplete;
