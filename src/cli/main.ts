@@ -27,10 +27,10 @@ const commands = {
 export const COMMAND_SUMMARIES: Record<keyof typeof commands, string> = {
   validate: 'Check PRODUCT.yaml files as the CNCF reviewers\' validator does, plus known anti-patterns',
   review: 'Review one submission for a pull request: validation, what each MUST rests on, and the diff against the vendor\'s previous certification',
-  spec: 'The requirement catalog: list, diff',
+  spec: 'The standard: list its requirements, diff two versions, render a checklist',
   init: 'Write a fill-in PRODUCT.yaml for a version',
   upgrade: 'Carry a PRODUCT.yaml to another version\'s checklist, keeping answers and comments',
-  checklist: 'Render a version\'s checklist as Markdown or a self-contained HTML page',
+  checklist: 'Render a version\'s checklist as Markdown or a self-contained HTML page (same as `kaic spec checklist`)',
   report: 'Render a PRODUCT.yaml as a vendor report (Markdown or self-contained HTML), with its validation findings',
   analyze: 'Cross-vendor analysis of a folder of submissions (Markdown, JSON, or an interactive HTML dashboard)',
   run: 'Prove the requirements of a version against a live cluster and write every artifact a submission needs',

@@ -69,11 +69,15 @@ test('a declared case that is never reached is NOT-RUN, never PASS', async () =>
 test('errors a check throws are classified, never FAIL: bug → ERROR, 403 → ERROR (RBAC), 5xx → ERROR, interrupt → NOT-RUN', async () => {
   const r = await run([
     check('bug', ['A'], async (s) => void (await s.case('A', async () => { throw new TypeError('x is undefined'); }))),
-    check('rbac', ['A'], async (s) => void (await s.case('A', async () => { throw new ApiError(403, 'POST', '/api/v1/namespaces/x/pods', 'pods is forbidden'); }))),
+    check('rbac', ['A'], async (s) => void (await s.case('A', async () => { throw new ApiError(403, 'POST', '/api/v1/namespaces/x/pods', 'pods is forbidden: User "system:serviceaccount:ns:kaic" cannot create resource "pods" in API group "" in the namespace "x"'); }))),
+    check('admission', ['A'], async (s) => void (await s.case('A', async () => { throw new ApiError(403, 'POST', '/api/v1/namespaces/x/pods', 'pods "p" is forbidden: error looking up service account x/default: serviceaccount "default" not found'); }))),
     check('outage', ['A'], async (s) => void (await s.case('A', async () => { throw new ApiError(503, 'GET', '/api/v1/pods', 'unavailable'); }))),
     check('stopped', ['A'], async (s) => void (await s.case('A', async () => { throw new Interrupted('SIGINT'); }))),
   ]);
-  assert.deepEqual(r.checks.map((c) => c.verdict), ['ERROR', 'ERROR', 'ERROR', 'NOT-RUN']);
+  assert.deepEqual(r.checks.map((c) => c.verdict), ['ERROR', 'ERROR', 'ERROR', 'ERROR', 'NOT-RUN']);
+  // A 403 from admission is not an RBAC problem: kaic rbac would not fix it.
+  assert.match((outcome(r, 'admission', 'A') as { detail: string }).detail, /admission, not RBAC/);
+  assert.equal((outcome(r, 'admission', 'A') as { remedy?: string }).remedy, undefined);
   assert.match((outcome(r, 'bug', 'A') as { detail: string }).detail, /a kaic bug/);
   assert.match((outcome(r, 'rbac', 'A') as { detail: string }).detail, /^missing RBAC/);
   assert.match((outcome(r, 'rbac', 'A') as { remedy: string }).remedy, /kaic rbac/);

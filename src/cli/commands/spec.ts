@@ -56,4 +56,8 @@ const diff = defineCommand({
   },
 });
 
-export default defineCommand({ meta: { name: 'spec', description: 'The requirement catalog: list, diff' }, subCommands: { list, diff } });
+/**
+ * One verb family for the standard itself: `kaic spec list | diff | checklist`. `kaic checklist`
+ * stays as a shorthand for `kaic spec checklist`.
+ */
+export default defineCommand({ meta: { name: 'spec', description: 'The standard: list its requirements, diff two versions, render a checklist' }, subCommands: { list, diff, checklist: () => import('./checklist.js').then((m) => m.default) } });
