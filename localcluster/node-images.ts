@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -164,6 +164,8 @@ export function ensureImageTarballs(images: readonly NodeImage[], busybox: strin
     if (!existsSync(tarball)) {
       log(`building image ${image.refs[0]} (${image.source})`);
       buildOciTarball(image, busybox, tarball);
+      // Tarballs of earlier inputs are never used again.
+      for (const f of readdirSync(cacheDir)) if (f.startsWith(`${image.name}-`) && f.endsWith('.oci.tar') && join(cacheDir, f) !== tarball) rmSync(join(cacheDir, f), { force: true });
     }
     return { image, tarball };
   });

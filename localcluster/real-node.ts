@@ -488,8 +488,8 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
     return kubectl(cfg, ['get', 'resourceslices', '--field-selector', `spec.nodeName=${REAL_NODE_NAME},spec.driver=${DRA_EXAMPLE_DRIVER}`, '-o', 'name'], undefined, true).out.trim();
   };
   await waitUntil(`the DRA example driver's ResourceSlice for ${REAL_NODE_NAME}`, () => (slices() ? true : undefined), 30_000);
-  const dnsReady = () => sh('wget', ['-q', '-O-', 'http://127.0.0.1:18181/ready'], { allowFail: true, timeoutMs: 2_000 }).ok;
-  await waitUntil('CoreDNS to be ready', () => { assertRunning(cfg, all); return dnsReady() || undefined; }, 20_000);
+  const dnsReady = () => fetch('http://127.0.0.1:18181/ready', { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+  await waitUntil('CoreDNS to be ready', async () => { assertRunning(cfg, all); return (await dnsReady()) || undefined; }, 20_000);
   if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi();
   log(`real node ${REAL_NODE_NAME} Ready (${nodeIP})${twinText(cfg.twin)}`);
 }
