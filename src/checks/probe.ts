@@ -36,7 +36,8 @@ export function parseProbe(log: string, p: AcceleratorProfile): ProbeResult {
   const devices = after('KAIC_PROBE device: ');
   const tool = after('KAIC_PROBE tool: ');
   const envRe = p.identityEnv ? new RegExp(p.identityEnv) : undefined;
-  const fromEnv = envRe ? after('KAIC_PROBE env: ').map((l) => envRe.exec(l)?.[1]).filter((x): x is string => !!x) : [];
+  // A variable may list several devices (`KAIC_GPU_UUIDS=GPU-a,GPU-b`).
+  const fromEnv = envRe ? after('KAIC_PROBE env: ').flatMap((l) => envRe.exec(l)?.[1]?.split(',') ?? []).map((x) => x.trim()).filter(Boolean) : [];
   const fromTool = tool.flatMap((l) => [...l.matchAll(/\b(GPU-[0-9a-f-]{8,}|MIG-[0-9a-f-]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/gi)].map((m) => m[1]!));
   const identities = [...new Set([...fromTool, ...fromEnv, ...after('KAIC_PROBE identity: ').map((x) => x.trim()).filter(Boolean)])];
   return { done: lines.includes('KAIC_PROBE done'), devices, tool, toolAbsent: lines.includes('KAIC_PROBE tool-absent'), identities };

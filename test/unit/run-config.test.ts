@@ -61,6 +61,8 @@ test('the in-container probe prints markers that parse back into devices and ide
   // The example driver names its devices through the environment (CDI): the identity comes from there.
   const e = parseProbe('KAIC_PROBE env: GPU_DEVICE_0=gpu-3\nKAIC_PROBE env: GPU_DEVICE_0_SHARING_STRATEGY=TimeSlicing\nKAIC_PROBE done\n', PROFILES.example!);
   assert.deepEqual(e.identities, ['gpu-3']);
+  const plugin = parseProbe('KAIC_PROBE device: /dev/kaic-gpu1\nKAIC_PROBE device: /dev/kaic-gpu2\nKAIC_PROBE env: KAIC_GPU_UUIDS=GPU-aa,GPU-bb\nKAIC_PROBE done\n', PROFILES.example!);
+  assert.deepEqual([plugin.devices.length, plugin.identities], [2, ['GPU-aa', 'GPU-bb']]);
 });
 
 test('DRA pools count only when every slice of the newest generation is there, on a Ready node', () => {

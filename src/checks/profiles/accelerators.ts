@@ -39,7 +39,9 @@ export const PROFILES: Readonly<Record<string, AcceleratorProfile>> = {
   intel: { name: 'intel', extendedResource: 'gpu.intel.com/i915', deviceClass: 'gpu.intel.com', nodeLabel: 'intel.feature.node.kubernetes.io/gpu', taintKeys: ['gpu.intel.com/i915'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'xpu-smi discovery', identityAttribute: 'uuid' },
   neuron: { name: 'neuron', extendedResource: 'aws.amazon.com/neuron', deviceClass: 'neuron.aws.com', nodeLabel: 'aws.amazon.com/neuron.present', taintKeys: ['aws.amazon.com/neuron'], deviceFiles: ['/dev/neuron[0-9]*'], tool: 'neuron-ls', identityAttribute: 'uuid' },
   /** The local cluster's real node: the DRA example driver (CDI) and kaic's simulated device plugin. */
-  example: { name: 'example', extendedResource: 'example.com/gpu', deviceClass: 'gpu.example.com', taintKeys: [], deviceFiles: ['/dev/kaic-gpu[0-9]*'], identityEnv: '^GPU_DEVICE_[0-9]+=(.+)$', identityFiles: ['/var/run/kaic-gpu/*'], identityAttribute: 'uuid', identityIsDeviceName: true, simulated: true },
+  // DRA: the example driver names each allocated device in GPU_DEVICE_<n>=gpu-<n> through CDI. Device
+  // plugin: kaic's plugin mounts /dev/kaic-gpu<n> and lists the devices' UUIDs in KAIC_GPU_UUIDS.
+  example: { name: 'example', extendedResource: 'example.com/gpu', deviceClass: 'gpu.example.com', taintKeys: [], deviceFiles: ['/dev/kaic-gpu[0-9]*'], identityEnv: '^(?:GPU_DEVICE_[0-9]+|KAIC_GPU_UUIDS)=(.+)$', identityAttribute: 'uuid', identityIsDeviceName: true, simulated: true },
 };
 
 export class ProfileError extends Error {}
