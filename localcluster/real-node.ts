@@ -315,6 +315,7 @@ function kubeProxyConfig(kubeconfig: string): string {
       // Leave the host's conntrack sysctls alone.
       conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
       iptables: { syncPeriod: '30s', minSyncPeriod: '0s' },
+      nodePortAddresses: ['primary'],
       metricsBindAddress: '127.0.0.1:10249',
       healthzBindAddress: '127.0.0.1:10256',
     },
@@ -517,7 +518,7 @@ function startPlugins(cfg: RealNodeConfig) {
     '--device-profile', 'gpu',
     '--kubelet-registrar-directory-path', join(NODE_PATHS.kubelet, 'plugins_registry'),
     '--kubelet-plugins-directory-path', join(NODE_PATHS.kubelet, 'plugins'),
-  ], cfg.logs);
+  ], cfg.logs, { NODE_NAME: REAL_NODE_NAME });
 }
 
 /**
