@@ -68,7 +68,7 @@ build_k8s() {
     printf ')\n'
   } > "$work/tools.go"
   # Keep the tidied go.mod (and with it the build cache) unless the pinned version changed.
-  if ! grep -q "require k8s.io/kubernetes $KUBERNETES_VERSION\$" "$work/go.mod" 2>/dev/null; then mv "$work/go.mod.new" "$work/go.mod"; else rm "$work/go.mod.new"; fi
+  if ! grep -qE "^\s*(require )?k8s\.io/kubernetes $KUBERNETES_VERSION\$" "$work/go.mod" 2>/dev/null; then mv "$work/go.mod.new" "$work/go.mod"; else rm "$work/go.mod.new"; fi
   (cd "$work" && GOFLAGS=-mod=mod go mod tidy -e >>"$log" 2>&1) || die "go mod tidy failed for the Kubernetes wrapper module (see $log)"
   local ld="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${staging#v0.} -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION"
   for c in "${missing[@]}"; do

@@ -3,13 +3,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { nodeBinaries, nodeConfig } from '../../localcluster/local-cluster.js';
+import { nodeBinaries, nodeConfig, readVersions } from '../../localcluster/local-cluster.js';
 import { DEVICE_PLUGIN_DEVICES, DEVICE_PLUGIN_RESOURCE, DRA_EXAMPLE_DEVICES, DRA_EXAMPLE_DRIVER, imageRefs, NODE_PATHS, nodeFootprint, REAL_NODE_NAME, REAL_NODE_TAINT, setTwin } from '../../localcluster/real-node.js';
 import { realNodeCluster, testNamespace, type RealNodeCluster } from './local-cluster.js';
 
 // Every test here runs containers on the real node: the kubelet, containerd, CNI, kube-proxy,
 // CoreDNS and both device plugin paths are the real ones (issue 9).
+const versions = readVersions();
 const BUSYBOX = 'registry.k8s.io/e2e-test-images/busybox:1.37.0-1';
+const AGNHOST = `registry.k8s.io/e2e-test-images/agnhost:${versions.AGNHOST_VERSION}`;
 let cluster: RealNodeCluster;
 let kc: KubeConfig;
 let core: CoreV1Api;
@@ -81,8 +83,8 @@ test('the real node is Ready, runs kubelet and containerd of the pinned versions
   const node = await core.readNode({ name: REAL_NODE_NAME });
   assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
   assert.equal(node.metadata?.annotations?.['kwok.x-k8s.io/node'], undefined, 'kwok does not manage it');
-  assert.equal(node.status?.nodeInfo?.kubeletVersion, 'v1.37.2');
-  assert.match(node.status?.nodeInfo?.containerRuntimeVersion ?? '', /^containerd:\/\/v?2\./);
+  assert.equal(node.status?.nodeInfo?.kubeletVersion, versions.KUBERNETES_VERSION);
+  assert.equal(node.status?.nodeInfo?.containerRuntimeVersion, `containerd://${versions.CONTAINERD_VERSION!.replace(/^v/, '')}`);
   assert.ok(node.spec?.taints?.some((t) => t.key === REAL_NODE_TAINT.key && t.effect === 'NoSchedule'));
   assert.equal(node.status?.allocatable?.[DEVICE_PLUGIN_RESOURCE], String(DEVICE_PLUGIN_DEVICES));
   const onNode = new Set(node.status?.images?.flatMap((i) => i.names ?? []));
@@ -104,7 +106,7 @@ test('a ClusterIP Service is reachable from another pod and from the host', asyn
     namespace: ns,
     body: {
       metadata: { name: 'web', labels: { app: 'web' } },
-      spec: onRealNode({ restartPolicy: 'Always', containers: [{ name: 'netexec', image: 'registry.k8s.io/e2e-test-images/agnhost:2.66.1', args: ['netexec', '--http-port=8080'], readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }] }),
+      spec: onRealNode({ restartPolicy: 'Always', containers: [{ name: 'netexec', image: AGNHOST, args: ['netexec', '--http-port=8080'], readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 } }] }),
     },
   });
   const svc = await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } });
@@ -213,7 +215,7 @@ test('after a crash (kubelet and containerd killed with a pod running), stopping
   kc = cluster.kc;
   core = kc.makeApiClient(CoreV1Api);
   const ns = await testNamespace(kc, t, 'kaic-real');
-  await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'held' }, spec: onRealNode({ containers: [{ name: 'main', image: 'registry.k8s.io/e2e-test-images/agnhost:2.66.1', args: ['netexec', '--http-port=8080'], ports: [{ containerPort: 8080, hostPort: 18089 }], resources: { limits: { [DEVICE_PLUGIN_RESOURCE]: '1' } } }] }) } });
+  await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'held' }, spec: onRealNode({ containers: [{ name: 'main', image: AGNHOST, args: ['netexec', '--http-port=8080'], ports: [{ containerPort: 8080, hostPort: 18089 }], resources: { limits: { [DEVICE_PLUGIN_RESOURCE]: '1' } } }] }) } });
   await podIn(ns, 'held', 'be Ready', ready);
   const bin = nodeBinaries();
   const running = nodeFootprint(bin);
