@@ -416,10 +416,13 @@ export function startRuntime(cfg: RealNodeConfig): { nodeIP: string } {
   const log = cfg.log ?? (() => {});
   preflight(cfg.bin);
   const owner = readOwner();
-  if (owner && (owner.cluster !== cfg.cluster || owner.stateDir !== cfg.stateDir)) {
-    if (nodeProcesses().alive.length) {
+  if (owner && (owner.cluster !== cfg.cluster || owner.stateDir !== cfg.stateDir) && nodeProcesses().alive.length) {
+    // A node whose cluster is gone (its API server stopped, its work tree removed) is taken over.
+    const ownerServes = existsSync(owner.kubeconfig) && sh(cfg.bin.kubectl, ['--kubeconfig', owner.kubeconfig, 'get', '--raw', '/version'], { allowFail: true, timeoutMs: 5_000 }).ok;
+    if (ownerServes) {
       throw new RealNodeError(`this machine's real node belongs to cluster "${owner.cluster}" (${owner.stateDir}); stop that cluster first (npm run cluster:down), or start this one with --real-nodes 0`);
     }
+    log(`taking over the real node of cluster "${owner.cluster}" (${owner.stateDir}), whose API server is gone`);
   }
   if (owner || existsSync(NODE_PATHS.run) || existsSync(NODE_PATHS.kubelet) || existsSync(`/sys/class/net/${CNI_BRIDGE}`) || podProcesses().length) {
     log('cleaning up a real node left from an earlier run');

@@ -63,7 +63,7 @@ const REAL_CLUSTER = 'kaic-real';
 export async function realNodeCluster(): Promise<RealNodeCluster> {
   const log = (s: string) => process.stderr.write(`cluster: ${s}\n`);
   const owner = readOwner();
-  if (owner?.cluster === CLUSTER_NAME && isHealthy(CLUSTER_NAME)) {
+  if (owner?.cluster === CLUSTER_NAME && owner.stateDir === paths().state && isHealthy(CLUSTER_NAME)) {
     const kc = await localCluster();
     return {
       name: CLUSTER_NAME,
