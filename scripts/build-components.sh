@@ -156,8 +156,8 @@ build_dra_driver() {
   # version list, which the proxy refuses for this module.
   printf 'module kaic.local/dra-example-driver\n\ngo 1.26.0\n\nrequire sigs.k8s.io/dra-example-driver %s\n' "$DRA_EXAMPLE_DRIVER_VERSION" > "$work/go.mod"
   printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/dra-example-driver/cmd/dra-example-kubeletplugin"\n' > "$work/tools.go"
-  (cd "$work" && GOFLAGS=-mod=mod go mod tidy -e >>"$log" 2>&1) || die "go mod tidy failed for the DRA example driver (see $log)"
-  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/dra-example-kubeletplugin" sigs.k8s.io/dra-example-driver/cmd/dra-example-kubeletplugin >>"$log" 2>&1) \
+  # No `go mod tidy`: it would resolve the latest version of modules only other build tags import.
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out.tmp/dra-example-kubeletplugin" sigs.k8s.io/dra-example-driver/cmd/dra-example-kubeletplugin >>"$log" 2>&1) \
     || die "building the DRA example driver failed (see $log)"
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
