@@ -430,7 +430,13 @@ export function status(name = CLUSTER_NAME): { running: boolean; kubeconfig: str
   if (!existsSync(p.clusterDir)) return { running: false, kubeconfig: p.kubeconfig, detail: 'no local cluster (npm run cluster:up)' };
   if (!isHealthy(name)) return { running: false, kubeconfig: p.kubeconfig, detail: `stale: state in ${p.clusterDir} but the API server does not answer (npm run cluster:up replaces it)` };
   const out = kubectl(['get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,GPU:.status.allocatable.nvidia\\.com/gpu,SIMULATED-GPU:.status.allocatable.example\\.com/gpu,KUBELET:.status.nodeInfo.kubeletVersion'], { name });
-  return { running: true, kubeconfig: p.kubeconfig, detail: out.trim() };
+  const owner = readOwner();
+  let node = '';
+  if (owner?.cluster === name && owner.stateDir === p.state) {
+    const { alive, dead } = nodeProcesses();
+    node = `\nreal node ${REAL_NODE_NAME}: ${alive.join(', ')} running${dead.length ? `; NOT running: ${dead.join(', ')} (npm run cluster:up restarts the node)` : ''}; logs in ${join(p.state, `real-node-${name}`, 'logs')}`;
+  }
+  return { running: true, kubeconfig: p.kubeconfig, detail: out.trim() + node };
 }
 
 
