@@ -65,7 +65,7 @@ export interface DiscoverContext<S> {
 }
 
 export type Discovery<Env> =
-  | { readonly ready: true; readonly env: Env; readonly found: Record<string, string>; /** Nodes the check may be leased (capacity). */ readonly nodes?: readonly string[] }
+  | { readonly ready: true; readonly env: Env; readonly found: Record<string, string>; /** Nodes the check may be leased (capacity); [] for none. */ readonly nodes?: readonly string[]; /** What this cluster needs instead of the declared capacity (e.g. one node per allocation path). */ readonly capacity?: Capacity }
   | { readonly ready: false; readonly reason: NotRunReason; readonly detail: string; readonly remedy?: string; readonly found?: Record<string, string> };
 
 export interface CaseHandle {
@@ -174,5 +174,8 @@ export class ImageUnavailable extends Error {
 
 /** A kind the check applies is not served by this cluster. */
 export class NotServed extends Error {}
+
+/** The cluster cannot host a check's objects right now (e.g. a namespace never gets its ServiceAccount). */
+export class ClusterNotReady extends Error {}
 
 export type { CreatedObject };

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type Discovery, type KObject } from './api.js';
 import { isReadyNode } from './support/nodes.js';
-import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
+import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Attribute, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
 import { onNodes, restrictedPod } from './support/pods.js';
 import { tolerationsForNodes } from './profiles/accelerators.js';
 
@@ -73,6 +73,9 @@ export default defineCheck({
     const notServed = (c: { notRun: (r: 'missing-component', d: string, rem?: string) => void }) => c.notRun('missing-component', `${env.gv} is not served`, `enable ${env.gv}`);
     await s.case('DeviceClassPresent', async (c) => {
       if (!served) return notServed(c);
+      // The API is served but no driver is installed at all: nothing to prove allocation with. That
+      // is not a broken DRA (FAIL), and not a proven one (PASS).
+      if (!env.classes.length && !env.slices.length) return c.notRun('missing-component', 'the DRA API is served, but no DRA driver is installed (no DeviceClass, no ResourceSlice): allocation cannot be proven', `install the accelerator's DRA driver (or any DRA driver), or pass --accelerator dra:<deviceClass>`);
       if (!env.deviceClass) return c.fail(`a DeviceClass for the ${s.accelerator.name} accelerator, or any DeviceClass with devices`, env.classes.length ? `DeviceClasses present: ${env.classes.join(', ')}, none of them selecting a driver that publishes devices` : 'no DeviceClass at all (no DRA driver installed?)');
       c.pass(`DeviceClass ${env.deviceClass} selects driver ${env.driver}`);
     });
@@ -96,8 +99,17 @@ export default defineCheck({
       return name ? s.get<Claim>({ apiVersion: env.gv, kind: 'ResourceClaim', name }) : undefined;
     };
 
+    // What the scheduler allocated in the first claim case: a device the class selects and that was free.
+    let allocated: { driver: string; pool: string; device: string } | undefined;
+    const freeDevices = async () => {
+      const claims = await s.list<Claim>({ apiVersion: env.gv, kind: 'ResourceClaim', namespace: '' });
+      const taken = new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => !x.adminAccess).map((x) => `${x.driver}/${x.pool}/${x.device}`));
+      return env.slices.filter((x) => x.spec.driver === env.driver && (!s.nodes.length || s.nodes.includes(x.spec.nodeName ?? ''))).flatMap((x) => (x.spec.devices ?? []).map((d) => ({ pool: x.spec.pool.name, device: d })).filter((d) => !taken.has(`${env.driver}/${d.pool}/${d.device.name}`)));
+    };
+
     await s.case('ClaimAllocatedAndReserved', async (c) => {
       if (!claimable) return c.notRun('missing-component', 'no DeviceClass with a complete pool to claim from');
+      if ((await freeDevices()).length === 0) return c.notRun('control-failed', `every device of ${env.driver} on ${s.nodes.join(', ') || 'the cluster'} is allocated to other claims`, 'run when a device is free');
       await s.apply({ apiVersion: env.gv, kind: 'ResourceClaimTemplate', metadata: { name: 'one-device' }, spec: { spec: { devices: { requests: [deviceRequest(version, 'dev', env.deviceClass!)] } } } });
       await s.apply(pod('dra-claimant', { resourceClaimTemplateName: 'one-device' }));
       const r = await s.waitForPods(['dra-claimant'], 'Running', 120_000);
@@ -109,26 +121,24 @@ export default defineCheck({
       if (!claim.status?.reservedFor?.some((x) => x.uid === p.metadata!.uid)) return c.fail(`claim ${claim.metadata.name} reserved for pod dra-claimant`, `reservedFor: ${JSON.stringify(claim.status?.reservedFor ?? [])}`);
       const slice = env.slices.find((x) => x.spec.driver === result.driver && x.spec.pool.name === result.pool && x.spec.devices?.some((d) => d.name === result.device));
       if (slice?.spec.nodeName && slice.spec.nodeName !== p.spec!.nodeName) return c.fail(`a device from the node the pod runs on (${p.spec!.nodeName})`, `device ${result.pool}/${result.device} is published for node ${slice.spec.nodeName}`);
+      allocated = result;
       c.pass(`claim ${claim.metadata.name} allocated ${result.driver}/${result.pool}/${result.device} and reserved for pod dra-claimant, which runs on ${p.spec!.nodeName}`);
     });
 
     await s.case('SelectorMatchesAttribute', async (c) => {
       if (!claimable) return c.notRun('missing-component', 'no DeviceClass with a complete pool to claim from');
-      // A device on the leased node with a string or int attribute no other device there shares.
-      const pools = env.slices.filter((x) => x.spec.driver === env.driver && (!s.nodes.length || s.nodes.includes(x.spec.nodeName ?? '')));
-      const devices = pools.flatMap((x) => x.spec.devices ?? []);
-      let pick: { device: string; key: string; cel: string } | undefined;
-      for (const d of devices) {
-        for (const [key, a] of Object.entries(attributesOf(d))) {
-          if (key.includes('/') || (a.string === undefined && a.int === undefined)) continue;
-          const value = attributeText(a);
-          if (devices.filter((o) => attributeText(attributesOf(o)[key]) === value).length !== 1) continue;
-          pick = { device: d.name, key, cel: `device.attributes["${env.driver}"].${key} == ${a.string !== undefined ? JSON.stringify(a.string) : a.int}` };
-          break;
-        }
-        if (pick) break;
-      }
-      if (!pick) return c.notRun('no-verdict', `no published string or int attribute tells one device of ${env.driver} apart from the others`, 'publish a device identity attribute (uuid, index) in the ResourceSlices');
+      // Target the device the scheduler just allocated (the class selects it), once it is free again.
+      if (!allocated) return c.notRun('no-verdict', 'no device was allocated in ClaimAllocatedAndReserved, so none is known to be selectable by the class');
+      const target = allocated;
+      await s.waitFor({ apiVersion: env.gv, kind: 'ResourceClaim' }, 'the previous case\'s claim to be released', (m) => (m.size === 0 ? true : undefined), { timeoutMs: 60_000 });
+      if (!(await freeDevices()).some((d) => d.pool === target.pool && d.device.name === target.device)) return c.notRun('control-failed', `device ${target.pool}/${target.device} was taken by another claim in the meantime`);
+      const pool = env.slices.filter((x) => x.spec.driver === target.driver && x.spec.pool.name === target.pool).flatMap((x) => x.spec.devices ?? []);
+      const dev = pool.find((d) => d.name === target.device);
+      const unique = Object.entries(dev ? attributesOf(dev) : {}).find(([key, a]) => !key.includes('/') && (a.string !== undefined || a.int !== undefined) && pool.filter((o) => attributeText(attributesOf(o)[key]) === attributeText(a)).length === 1);
+      if (!unique) return c.notRun('no-verdict', `no published string or int attribute tells ${target.device} apart from the other devices of pool ${target.pool}`, 'publish a device identity attribute (uuid, index) in the ResourceSlices');
+      const [key, a] = unique;
+      const literal = (v: Attribute) => (v.string !== undefined ? JSON.stringify(v.string) : String(v.int));
+      const pick = { key, cel: `device.attributes["${target.driver}"].${key} == ${literal(a)}` };
       const claim = (name: string, cel: string) => ({ apiVersion: env.gv, kind: 'ResourceClaim', metadata: { name }, spec: { devices: { requests: [deviceRequest(version, 'dev', env.deviceClass!, [{ cel: { expression: cel } }])] } } });
       await s.apply(claim('by-attribute', pick.cel));
       await s.apply(pod('selector-claimant', { resourceClaimName: 'by-attribute' }));
@@ -136,10 +146,10 @@ export default defineCheck({
       if (!r.ok) return c.fail(`a claim selecting ${pick.cel} is allocated`, r.message);
       const got = (await s.get<Claim>({ apiVersion: env.gv, kind: 'ResourceClaim', name: 'by-attribute' }))?.status?.allocation?.devices?.results?.[0];
       if (!got) return c.fail(`a claim selecting ${pick.cel} is allocated`, 'bound pod, but the claim has no allocation');
-      const dev = findDevice(env.slices, got);
-      if (got.device !== pick.device) return c.fail(`the device matching ${pick.cel} (${pick.device})`, `allocated ${got.device} (${pick.key}=${attributeText(dev ? attributesOf(dev)[pick.key] : undefined) ?? '?'})`);
-      // Negative, with the allocation above as its control: nothing matches, so nothing is allocated.
-      const impossible = `device.attributes["${env.driver}"].${pick.key} == "kaic-matches-nothing"`;
+      const gotDev = findDevice(env.slices, got);
+      if (got.pool !== target.pool || got.device !== target.device) return c.fail(`the device matching ${pick.cel} (${target.pool}/${target.device})`, `allocated ${got.pool}/${got.device} (${pick.key}=${attributeText(gotDev ? attributesOf(gotDev)[pick.key] : undefined) ?? '?'})`);
+      // Negative, with the allocation above as its control: a value of the same type no device has.
+      const impossible = `device.attributes["${target.driver}"].${key} == ${a.string !== undefined ? '"kaic-matches-nothing"' : '-424242'}`;
       await s.apply(claim('matches-nothing', impossible));
       await s.apply(pod('impossible-claimant', { resourceClaimName: 'matches-nothing' }));
       const held = await s.holdsFor({ apiVersion: env.gv, kind: 'ResourceClaim', fieldSelector: 'metadata.name=matches-nothing' }, 'the unsatisfiable claim to stay unallocated', (m) => {
@@ -148,7 +158,10 @@ export default defineCheck({
         return res ? `allocated ${res.pool}/${res.device} although nothing matches ${impossible}` : undefined;
       }, 8_000);
       if (!held.held) return c.fail('a claim whose selector matches no device stays unallocated', held.violation);
-      c.pass(`a claim selecting ${pick.cel} got ${got.pool}/${got.device}; one selecting a value no device has stayed unallocated for 8s`);
+      const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: 'impossible-claimant' });
+      const cond = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+      if (!(cond?.status === 'False' && cond.reason === 'Unschedulable')) return c.notRun('no-verdict', 'the unsatisfiable claim stayed unallocated, but the scheduler never said it could not place its pod: a slow scheduler proves nothing');
+      c.pass(`a claim selecting ${pick.cel} got ${got.pool}/${got.device}; one selecting a value no device has stayed unallocated for 8s (scheduler: "${cond.message}")`);
     });
   },
 });

@@ -9,7 +9,8 @@ export function probeCommand(p: AcceleratorProfile): string[] {
   const files = p.deviceFiles.join(' ');
   const ids = (p.identityFiles ?? []).join(' ');
   const env = p.identityEnv ? `env | grep -E '${p.identityEnv.replace(/'/g, '')}' | sed 's/^/KAIC_PROBE env: /'; ` : '';
-  const tool = p.tool ? `if command -v ${p.tool.split(' ')[0]} >/dev/null 2>&1; then ${p.tool} 2>&1 | sed 's/^/KAIC_PROBE tool: /'; else echo 'KAIC_PROBE tool-absent'; fi; ` : '';
+  // A vendor tool that hangs (a GPU after an Xid error) must not keep the probe from finishing.
+  const tool = p.tool ? `if command -v ${p.tool.split(' ')[0]} >/dev/null 2>&1; then T=; command -v timeout >/dev/null 2>&1 && T='timeout 20'; $T ${p.tool} 2>&1 | sed 's/^/KAIC_PROBE tool: /'; else echo 'KAIC_PROBE tool-absent'; fi; ` : '';
   const script = [
     files ? `for f in ${files}; do [ -e "$f" ] && echo "KAIC_PROBE device: $f"; done; ` : '',
     ids ? `for f in ${ids}; do [ -f "$f" ] && echo "KAIC_PROBE identity: $(cat "$f")"; done; ` : '',
@@ -38,7 +39,9 @@ export function parseProbe(log: string, p: AcceleratorProfile): ProbeResult {
   const envRe = p.identityEnv ? new RegExp(p.identityEnv) : undefined;
   // A variable may list several devices (`KAIC_GPU_UUIDS=GPU-a,GPU-b`).
   const fromEnv = envRe ? after('KAIC_PROBE env: ').flatMap((l) => envRe.exec(l)?.[1]?.split(',') ?? []).map((x) => x.trim()).filter(Boolean) : [];
-  const fromTool = tool.flatMap((l) => [...l.matchAll(/\b(GPU-[0-9a-f-]{8,}|MIG-[0-9a-f-]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/gi)].map((m) => m[1]!));
+  const ids = tool.flatMap((l) => [...l.matchAll(/\b(GPU-[0-9a-f-]{8,}|MIG-[0-9a-f-]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/gi)].map((m) => m[1]!));
+  // With MIG, `nvidia-smi -L` prints the parent GPU above its MIG device: the leaf is the device.
+  const fromTool = ids.some((x) => /^MIG-/i.test(x)) ? ids.filter((x) => !/^GPU-/i.test(x)) : ids;
   const identities = [...new Set([...fromTool, ...fromEnv, ...after('KAIC_PROBE identity: ').map((x) => x.trim()).filter(Boolean)])];
   return { done: lines.includes('KAIC_PROBE done'), devices, tool, toolAbsent: lines.includes('KAIC_PROBE tool-absent'), identities };
 }

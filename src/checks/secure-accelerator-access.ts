@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
 import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
 import { isReadyNode } from './support/nodes.js';
@@ -63,18 +63,22 @@ export default defineCheck({
     // One node that offers every path the cluster uses, nodes where containers run first.
     const all = [...new Set([...(dra?.nodes ?? []), ...(plugin?.nodes ?? [])])];
     const both = all.filter((n) => (!dra || dra.nodes.includes(n)) && (!plugin || plugin.nodes.includes(n)));
-    const order = (ns: string[]) => [...ns].sort((a, b) => Number(cluster.isSimulated(a)) - Number(cluster.isSimulated(b)));
-    const nodes = order(both.length ? both : all);
+    const order = (ns: readonly string[]) => [...ns].sort((a, b) => Number(cluster.isSimulated(a)) - Number(cluster.isSimulated(b)));
+    // One node that offers every path the cluster uses; where none does, one node per path.
+    const split = !both.length && !!dra && !!plugin;
+    const nodes = split ? [order(dra!.nodes)[0]!, order(plugin!.nodes.filter((n) => n !== order(dra!.nodes)[0]))[0]!].filter(Boolean) : order(both.length ? both : all);
     found.nodes = nodes.some((n) => !cluster.isSimulated(n)) ? 'containers run on some accelerator nodes' : 'simulated (kwok): containers do not run';
     const cpuNodes = cluster.nodes.filter((n) => isReadyNode(n) && !all.includes(n.metadata!.name!) && !n.spec?.unschedulable).map((n) => n.metadata!.name!);
-    return { ready: true, env: { profile, ...(dra ? { dra } : {}), ...(plugin ? { plugin } : {}), tolerations: tolerationsForNodes(cluster.nodes, all, profile), cpuNodes }, found, nodes };
+    return { ready: true, env: { profile, ...(dra ? { dra } : {}), ...(plugin ? { plugin } : {}), tolerations: tolerationsForNodes(cluster.nodes, all, profile), cpuNodes }, found, nodes, ...(split ? { capacity: { acceleratorNodes: 2 } } : {}) };
   },
 
   async prove(env: Env, s) {
     const draNode = env.dra && s.nodes.find((n) => env.dra!.nodes.includes(n));
     const pluginNode = env.plugin && s.nodes.find((n) => env.plugin!.nodes.includes(n));
     const pod = (name: string, path: Path | undefined, node: string | undefined, opts: { probe?: boolean; sibling?: boolean; env?: Record<string, string>; count?: number; claim?: string; affinityNodes?: string[] } = {}): KObject => {
-      const image = opts.probe ? (env.profile.tool && env.profile.name === 'nvidia' ? s.images.cuda : s.images.probe) : s.images.pause;
+      // Granted probes use the vendor's image (its tool prints identities); ungranted ones a plain
+      // image, so "sees none" is about the runtime, not about variables the vendor image sets.
+      const image = opts.probe ? (path && env.profile.tool && env.profile.name === 'nvidia' ? s.images.cuda : s.images.probe) : s.images.pause;
       const command = opts.probe ? probeCommand(env.profile) : undefined;
       const extra = { ...(command ? { command } : {}), ...(opts.env ? { env: Object.entries(opts.env).map(([n, v]) => ({ name: n, value: v })) } : {}) };
       const main: Record<string, unknown> = { name: path ? 'granted' : 'ungranted', image, ...extra };
@@ -98,11 +102,16 @@ export default defineCheck({
       return attributeText(d ? attributesOf(d)[env.profile.identityAttribute] : undefined);
     };
     if (env.dra) await s.apply({ apiVersion: env.dra.gv, kind: 'ResourceClaimTemplate', metadata: { name: 'one-accelerator' }, spec: { spec: { devices: { requests: [deviceRequest(env.dra.version, 'acc', env.dra.deviceClass)] } } } });
-    const noDra = (c: CaseHandle) => c.notApplicable(`the cluster offers ${env.profile.name} accelerators through a device plugin only (no DeviceClass ${env.profile.deviceClass ?? ''} with complete pools)`);
-    const noPlugin = (c: CaseHandle) => c.notApplicable(`the cluster offers ${env.profile.name} accelerators through DRA only (no node advertises ${env.profile.extendedResource ?? 'an extended resource'})`);
+    // A path the cluster does not use does not apply; a path it uses that kaic got no node for is not proven.
+    const noDra = (c: CaseHandle) => (env.dra ? c.notRun('control-failed', `no node offering DRA devices of ${env.dra.deviceClass} could be leased`) : c.notApplicable(`the cluster offers ${env.profile.name} accelerators through a device plugin only (no DeviceClass ${env.profile.deviceClass ?? ''} with complete pools)`));
+    const noPlugin = (c: CaseHandle) => (env.plugin ? c.notRun('control-failed', `no node offering ${env.plugin.resource} could be leased`) : c.notApplicable(`the cluster offers ${env.profile.name} accelerators through DRA only (no node advertises ${env.profile.extendedResource ?? 'an extended resource'})`));
+    const freeOf = async (path: Path, node: string) => (path === 'dra' ? (await draFree(env, s, node)).free.length : (await pluginFree(env, s, node)).free);
+    const tooFew = (c: CaseHandle, path: Path, node: string, free: number, need: number) => c.notRun('control-failed', `${node} has ${free} free ${path === 'dra' ? 'DRA device(s)' : env.plugin!.resource} (other workloads hold the rest); this case needs ${need}`, 'run when the node has free accelerators');
 
     await s.case('DRAAllocationsAreExclusive', async (c) => {
       if (!env.dra || !draNode) return noDra(c);
+      const free = await freeOf('dra', draNode);
+      if (free < 2) return tooFew(c, 'dra', draNode, free, 2);
       for (const n of ['claimant-a', 'claimant-b']) await s.apply(pod(n, 'dra', draNode));
       const r = await s.waitForPods(['claimant-a', 'claimant-b'], 'Running', 120_000);
       if (!r.ok) return c.fail(`two pods with one claimed device each run on ${draNode}`, r.message);
@@ -128,11 +137,8 @@ export default defineCheck({
       // The claims of the previous case's pods go with them, a little later (garbage collection): a
       // stable baseline first, so "free" is what is really free.
       await s.waitFor({ apiVersion: env.dra.gv, kind: 'ResourceClaim' }, 'the previous case\'s claims to be released', (m) => (m.size === 0 ? true : undefined), { timeoutMs: 60_000 });
-      const devices = env.dra.slices.filter((x) => x.spec.nodeName === draNode).flatMap((x) => x.spec.devices?.map((d) => `${x.spec.pool.name}/${d.name}`) ?? []);
-      const claims = await s.list<Claim>({ apiVersion: env.dra.gv, kind: 'ResourceClaim', namespace: '' });
-      const taken = new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => x.driver === env.dra!.driver).map((x) => `${x.pool}/${x.device}`));
-      const free = devices.filter((d) => !taken.has(d)).length;
-      if (free === 0) return c.notRun('control-failed', `every device on ${draNode} is already allocated to other claims: kaic cannot fill the node itself`, 'run when the node has free devices');
+      const free = (await draFree(env, s, draNode)).free.length;
+      if (free === 0) return tooFew(c, 'dra', draNode, free, 1);
       await s.apply({ apiVersion: env.dra.gv, kind: 'ResourceClaim', metadata: { name: 'fill-node' }, spec: { devices: { requests: [deviceRequest(env.dra.version, 'acc', env.dra.deviceClass, undefined, free)] } } });
       await s.apply(pod('filler', 'dra', draNode, { claim: 'fill-node' }));
       const r = await s.waitForPods(['filler'], 'Scheduled', 90_000);
@@ -142,6 +148,11 @@ export default defineCheck({
         const p = [...m.values()][0] as V1Pod | undefined;
         return p?.spec?.nodeName ? `next-claimant was bound to ${p.spec.nodeName} although every device there is allocated` : undefined;
       }, WINDOW_MS);
+      if (held.held) {
+        const refused = await schedulerRefused(s, 'next-claimant');
+        if (!refused) return c.notRun('no-verdict', 'next-claimant stayed Pending, but the scheduler never said it could not place it (no PodScheduled=False): a slow scheduler proves nothing', 'run again when the scheduler keeps up');
+        c.log(`scheduler: ${refused}`);
+      }
       if (!held.held) {
         // Bound: a violation only if its device is held by another claim too. A device released
         // during the window by someone else (the node was not full after all) proves nothing.
@@ -149,7 +160,8 @@ export default defineCheck({
         const got = next ? (await claimOf(next))?.status?.allocation?.devices?.results?.[0] : undefined;
         if (!got) return c.fail(`with all ${free} free device(s) of ${draNode} claimed, the next claimant stays Pending`, `${held.violation}, with no device allocated to it`);
         const all = await s.list<Claim>({ apiVersion: env.dra.gv, kind: 'ResourceClaim', namespace: '' });
-        const holders = all.filter((cl) => cl.status?.allocation?.devices?.results?.some((x) => x.driver === got.driver && x.pool === got.pool && x.device === got.device));
+        // Admin-access claims (monitoring) may share a device by design: they do not count.
+        const holders = all.filter((cl) => cl.status?.allocation?.devices?.results?.some((x) => !x.adminAccess && x.driver === got.driver && x.pool === got.pool && x.device === got.device));
         if (holders.length > 1) return c.fail(`with all ${free} free device(s) of ${draNode} claimed, the next claimant stays Pending`, `${held.violation}: device ${got.pool}/${got.device} is allocated to ${holders.length} claims at once (${holders.map((h) => h.metadata.name).join(', ')})`);
         return c.notRun('control-failed', `device ${got.pool}/${got.device} became free during the window (released by another claim), so ${draNode} was not full: nothing proven`, 'run again when no other workload releases devices on the node');
       }
@@ -158,6 +170,8 @@ export default defineCheck({
 
     await s.case('DevicePluginPlacement', async (c) => {
       if (!env.plugin || !pluginNode) return noPlugin(c);
+      const free = await freeOf('plugin', pluginNode);
+      if (free < 2) return tooFew(c, 'plugin', pluginNode, free, 2);
       // Allowed onto the leased node and every node without the resource: only the former will do.
       const allowed = [pluginNode, ...env.cpuNodes];
       for (const n of ['plugin-a', 'plugin-b']) await s.apply(pod(n, 'plugin', undefined, { affinityNodes: allowed }));
@@ -170,12 +184,8 @@ export default defineCheck({
 
     await s.case('PluginFullNodeRefusesNext', async (c) => {
       if (!env.plugin || !pluginNode) return noPlugin(c);
-      const node = s.cluster.nodes.find((n) => n.metadata?.name === pluginNode)!;
-      const allocatable = parseQuantity(node.status?.allocatable?.[env.plugin.resource]) ?? 0;
-      const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${pluginNode}` });
-      const used = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').reduce((n, p) => n + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity(ct.resources?.limits?.[env.plugin!.resource] as string | undefined) ?? 0), 0), 0);
-      const free = allocatable - used;
-      if (free <= 0) return c.notRun('control-failed', `all ${allocatable} ${env.plugin.resource} of ${pluginNode} are in use by other pods: kaic cannot fill the node itself`);
+      const { free, allocatable } = await pluginFree(env, s, pluginNode);
+      if (free <= 0) return tooFew(c, 'plugin', pluginNode, free, 1);
       await s.apply(pod('plugin-filler', 'plugin', pluginNode, { count: free }));
       const r = await s.waitForPods(['plugin-filler'], 'Scheduled', 90_000);
       if (!r.ok) return c.notRun('control-failed', `the control did not hold: a pod requesting the ${free} free ${env.plugin.resource} of ${pluginNode} was not placed (${r.message})`);
@@ -184,10 +194,17 @@ export default defineCheck({
         const p = [...m.values()][0] as V1Pod | undefined;
         return p?.spec?.nodeName ? `plugin-next was bound to ${p.spec.nodeName} although all ${allocatable} ${env.plugin!.resource} are requested` : undefined;
       }, WINDOW_MS);
+      // The node's allocatable must not have moved under the check (a device turning healthy).
+      const after = await pluginFree(env, s, pluginNode);
+      if (after.allocatable !== allocatable) return c.notRun('control-failed', `${pluginNode}'s allocatable ${env.plugin.resource} changed from ${allocatable} to ${after.allocatable} during the window`);
+      if (held.held) {
+        const refused = await schedulerRefused(s, 'plugin-next');
+        if (!refused) return c.notRun('no-verdict', 'plugin-next stayed Pending, but the scheduler never said it could not place it (no PodScheduled=False): a slow scheduler proves nothing', 'run again when the scheduler keeps up');
+        c.log(`scheduler: ${refused}`);
+      }
       if (!held.held) {
         // Bound: a violation only if the node's pods now ask for more than it has (overcommit).
-        const now = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${pluginNode}` });
-        const requested = now.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').reduce((n, p) => n + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity(ct.resources?.limits?.[env.plugin!.resource] as string | undefined) ?? 0), 0), 0);
+        const requested = after.allocatable - after.free;
         if (requested > allocatable) return c.fail(`with all ${free} free ${env.plugin.resource} of ${pluginNode} requested, the next pod stays Pending`, `${held.violation}: pods on ${pluginNode} now hold ${requested} of ${allocatable}`);
         return c.notRun('control-failed', `another pod on ${pluginNode} released its ${env.plugin.resource} during the window, so the node was not full: nothing proven`, 'run again when no other workload uses the node');
       }
@@ -199,7 +216,9 @@ export default defineCheck({
       if (!target) return c.notRun('missing-component', 'no accelerator node leased');
       await s.apply(pod('ungranted', undefined, target));
       const r = await s.waitForPods(['ungranted'], 'Running', 120_000);
-      if (!r.ok) return c.fail(`a pod without an accelerator request can run on accelerator node ${target} (needed for the negative tests)`, r.message);
+      // A control for the in-container negatives; a platform keeping other pods off its accelerator
+      // nodes is not failing isolation, so this is NOT-RUN, never FAIL.
+      if (!r.ok) return c.notRun('control-failed', `a pod without an accelerator request could not run on accelerator node ${target}, so the in-container negatives have no place to run: ${r.message}`);
       c.pass(`a pod without an accelerator request runs on accelerator node ${target}`);
     });
 
@@ -218,48 +237,79 @@ export default defineCheck({
 
 type PodFn = (name: string, path: Path | undefined, node: string | undefined, opts?: { probe?: boolean; sibling?: boolean; env?: Record<string, string> }) => KObject;
 
+/** Devices of the node's pools not allocated to any claim (admin-access claims do not hold a device). */
+async function draFree(env: Env, s: CheckScope, node: string): Promise<{ devices: string[]; free: string[] }> {
+  const devices = env.dra!.slices.filter((x) => x.spec.nodeName === node).flatMap((x) => x.spec.devices?.map((d) => `${x.spec.pool.name}/${d.name}`) ?? []);
+  const claims = await s.list<Claim>({ apiVersion: env.dra!.gv, kind: 'ResourceClaim', namespace: '' });
+  const taken = new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => x.driver === env.dra!.driver && !x.adminAccess).map((x) => `${x.pool}/${x.device}`));
+  return { devices, free: devices.filter((d) => !taken.has(d)) };
+}
+
+/** The node's allocatable extended resource (read now, not at discovery) less what its pods hold. */
+async function pluginFree(env: Env, s: CheckScope, node: string): Promise<{ allocatable: number; free: number }> {
+  const n = await s.get<V1Node>({ apiVersion: 'v1', kind: 'Node', name: node });
+  const allocatable = parseQuantity(n?.status?.allocatable?.[env.plugin!.resource]) ?? 0;
+  const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${node}` });
+  const used = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').reduce((sum, p) => sum + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity(ct.resources?.limits?.[env.plugin!.resource] as string | undefined) ?? 0), 0), 0);
+  return { allocatable, free: allocatable - used };
+}
+
+/** The scheduler's own "cannot place this pod", or undefined when it never said so. */
+async function schedulerRefused(s: CheckScope, pod: string): Promise<string | undefined> {
+  const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: pod });
+  const cond = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+  return cond?.status === 'False' && cond.reason === 'Unschedulable' ? cond.message ?? 'Unschedulable' : undefined;
+}
+
+/** A pod that could not start because the node had no room for it: the cluster's state, not a verdict. */
+const NO_ROOM = /Insufficient|cannot allocate all claims|didn't match|untolerated taint|Too many pods/;
+
 async function proveInContainer(env: Env, s: CheckScope, paths: readonly (readonly [Path, string])[], pod: PodFn, claimOf: (p: V1Pod) => Promise<Claim | undefined>, identityOf: (r: { driver: string; pool: string; device: string }) => string | undefined) {
-  // Every probe pod of every path first, then one wait: the cases below judge what they printed.
-  const pods: Record<string, { path?: Path; node: string; containers: string[] }> = {};
-  for (const [path, node] of paths) {
-    pods[`probe-${path}-a`] = { path, node, containers: ['granted', 'sibling'] };
-    pods[`probe-${path}-b`] = { path, node, containers: ['granted'] };
-    await s.apply(pod(`probe-${path}-a`, path, node, { probe: true, sibling: true }));
-    await s.apply(pod(`probe-${path}-b`, path, node, { probe: true }));
-  }
   const nodes = [...new Set(paths.map(([, n]) => n))];
-  for (const node of nodes) {
-    pods[`probe-none-${nodes.indexOf(node)}`] = { node, containers: ['ungranted'] };
-    await s.apply(pod(`probe-none-${nodes.indexOf(node)}`, undefined, node, { probe: true }));
+  const containers: Record<string, string[]> = {};
+  const free: Partial<Record<Path, number>> = {};
+  for (const [path, node] of paths) {
+    free[path] = path === 'dra' ? (await draFree(env, s, node)).free.length : (await pluginFree(env, s, node)).free;
+    if (free[path]! < 1) continue;
+    containers[`probe-${path}-a`] = ['granted', 'sibling'];
+    await s.apply(pod(`probe-${path}-a`, path, node, { probe: true, sibling: true }));
+    if (free[path]! >= 2) {
+      containers[`probe-${path}-b`] = ['granted'];
+      await s.apply(pod(`probe-${path}-b`, path, node, { probe: true }));
+    }
+  }
+  for (const [i, node] of nodes.entries()) {
+    containers[`probe-none-${i}`] = ['ungranted'];
+    await s.apply(pod(`probe-none-${i}`, undefined, node, { probe: true }));
     if (env.profile.visibleDevicesEnv) {
-      pods[`probe-escape-${nodes.indexOf(node)}`] = { node, containers: ['ungranted'] };
-      await s.apply(pod(`probe-escape-${nodes.indexOf(node)}`, undefined, node, { probe: true, env: { [env.profile.visibleDevicesEnv]: 'all' } }));
+      containers[`probe-escape-${i}`] = ['ungranted'];
+      await s.apply(pod(`probe-escape-${i}`, undefined, node, { probe: true, env: { [env.profile.visibleDevicesEnv]: 'all' } }));
     }
   }
-  const names = Object.keys(pods);
-  const running = await s.waitForPods(names, 'Running', 180_000);
+  // Each probe on its own: one that cannot start decides only the cases that need it.
   const results = new Map<string, ProbeResult>();
-  let failure: string | undefined = running.ok ? undefined : running.message;
-  if (running.ok) {
-    for (const name of names) {
-      for (const ctr of pods[name]!.containers) {
-        const r = await s.poll(`the probe in ${name}/${ctr} to finish`, async () => {
-          const p = parseProbe(await s.logs(name, ctr), env.profile);
-          return p.done ? p : undefined;
-        }, { intervalMs: 1000, timeoutMs: 60_000 });
-        if (!r.ok) failure = r.message;
-        else results.set(`${name}/${ctr}`, r.value);
-      }
+  const failures = new Map<string, string>();
+  for (const name of Object.keys(containers)) {
+    const running = await s.waitForPods([name], 'Running', 180_000);
+    if (!running.ok) {
+      failures.set(name, running.message);
+      continue;
+    }
+    for (const ctr of containers[name]!) {
+      const r = await s.poll(`the probe in ${name}/${ctr} to finish`, async () => {
+        const p = parseProbe(await s.logs(name, ctr), env.profile);
+        return p.done ? p : undefined;
+      }, { intervalMs: 1000, timeoutMs: 60_000 });
+      if (r.ok) results.set(`${name}/${ctr}`, r.value);
+      else failures.set(name, r.message);
     }
   }
-  const get = (k: string) => results.get(k)!;
-  const broken = (c: CaseHandle) => c.fail('probe pods run and report what they see', failure!);
-  const each = async (c: CaseHandle, fn: (path: Path, node: string) => Promise<string | { fail: [string, string] } | { notRun: string } | { na: string }>) => {
-    if (failure) return broken(c);
+  type Judgement = string | { fail: [string, string] } | { notRun: string } | { na: string };
+  const each = async (c: CaseHandle, fn: (path: Path, node: string, i: number) => Promise<Judgement>) => {
     const passed: string[] = [];
     const skipped: string[] = [];
     for (const [path, node] of paths) {
-      const r = await fn(path, node);
+      const r = await fn(path, node, nodes.indexOf(node));
       if (typeof r === 'string') passed.push(`${PATH_TITLE[path]}: ${r}`);
       else if ('fail' in r) return c.fail(`${PATH_TITLE[path]}: ${r.fail[0]}`, r.fail[1]);
       else if ('notRun' in r) return c.notRun('control-failed', `${PATH_TITLE[path]}: ${r.notRun}`);
@@ -268,51 +318,68 @@ async function proveInContainer(env: Env, s: CheckScope, paths: readonly (readon
     if (!passed.length) return c.notApplicable(skipped.join('; '));
     c.pass([...passed, ...skipped.map((x) => `(not applicable) ${x}`)].join('; '));
   };
-  const granted = (path: Path) => get(`probe-${path}-a/granted`);
-  const control = (path: Path) => seesAny(granted(path));
-  const noControl = (path: Path) => ({ notRun: `the granted probe saw no device, so a probe seeing none proves nothing (granted saw ${seen(granted(path))})` });
+  const granted = (path: Path) => results.get(`probe-${path}-a/granted`);
+  /** The granted probe saw a device: the control every "sees none" below needs. */
+  const control = (path: Path): ProbeResult | { notRun: string } => {
+    const a = granted(path);
+    if (!a) return { notRun: free[path]! < 1 ? `no free device on the node for a granted probe` : `the granted probe did not run (${failures.get(`probe-${path}-a`) ?? 'no result'})` };
+    return seesAny(a) ? a : { notRun: `the granted probe saw no device, so a probe seeing none proves nothing (granted saw ${seen(a)})` };
+  };
+  const negative = (name: string, path: Path, want: string): { notRun: string } | ProbeResult => {
+    const ctl = control(path);
+    if ('notRun' in ctl) return ctl;
+    const r = results.get(name);
+    return r ?? { notRun: `the probe for "${want}" did not run (${failures.get(name.split('/')[0]!) ?? 'no result'})` };
+  };
 
   await s.case('GrantedContainerSeesItsDevice', (c) => each(c, async (path, node) => {
     const a = granted(path);
+    if (!a) {
+      const why = failures.get(`probe-${path}-a`);
+      if (free[path]! < 1) return { notRun: `no free device on ${node}` };
+      if (why && !NO_ROOM.test(why)) return { fail: [`a pod granted one accelerator on ${node} runs and reports what it sees`, why] };
+      return { notRun: `the granted probe could not be placed on ${node}: ${why}` };
+    }
     if (!seesAny(a)) return { fail: [`a container granted one accelerator on ${node} sees it`, `it saw ${seen(a)}`] };
     if (a.devices.length > 1 || a.identities.length > 1) return { fail: ['a container granted one accelerator sees exactly one', `it saw ${seen(a)}`] };
     return `granted container saw ${seen(a)}`;
   }));
   await s.case('MediatedDeviceMatchesAllocation', (c) => each(c, async (path) => {
     if (path !== 'dra') return { na: 'the device-plugin API records no allocation to compare with' };
-    const a = granted(path);
-    if (!control(path)) return noControl(path);
+    const ctl = control(path);
+    if ('notRun' in ctl) return ctl;
     const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: 'probe-dra-a' });
     const result = p ? (await claimOf(p))?.status?.allocation?.devices?.results?.[0] : undefined;
     const want = result ? identityOf(result) : undefined;
     if (!result || !want) return { notRun: `the allocated device publishes no ${env.profile.identityAttribute} to compare with` };
-    if (!a.identities.length) return { notRun: `the container shows no device identity (no ${env.profile.tool ?? 'vendor tool'}, environment or identity file)` };
-    if (!a.identities.includes(want) || a.identities.length !== 1) return { fail: [`the container sees the allocated device ${result.pool}/${result.device} (${want})`, `it saw ${a.identities.join(', ')}`] };
+    if (!ctl.identities.length) return { notRun: `the container shows no device identity (no ${env.profile.tool ?? 'vendor tool'}, environment or identity file)` };
+    if (!ctl.identities.includes(want) || ctl.identities.length !== 1) return { fail: [`the container sees the allocated device ${result.pool}/${result.device} (${want})`, `it saw ${ctl.identities.join(', ')}`] };
     return `the container sees ${want}, the device its claim was allocated (${result.pool}/${result.device})`;
   }));
-  await s.case('UngrantedPodSeesNone', (c) => each(c, async (path, node) => {
-    if (!control(path)) return noControl(path);
-    const u = get(`probe-none-${nodes.indexOf(node)}/ungranted`);
+  await s.case('UngrantedPodSeesNone', (c) => each(c, async (path, node, i) => {
+    const u = negative(`probe-none-${i}/ungranted`, path, 'an ungranted pod');
+    if ('notRun' in u) return u;
     if (seesAny(u)) return { fail: [`a pod without a request on ${node} sees no accelerator`, `it saw ${seen(u)}`] };
-    return `a pod without a request on ${node} saw ${seen(u)} while the granted probe there saw ${seen(granted(path))}`;
+    return `a pod without a request on ${node} saw ${seen(u)} while the granted probe there saw ${seen(granted(path)!)}`;
   }));
   await s.case('UngrantedSiblingSeesNone', (c) => each(c, async (path) => {
-    if (!control(path)) return noControl(path);
-    const sib = get(`probe-${path}-a/sibling`);
+    const sib = negative(`probe-${path}-a/sibling`, path, 'an ungranted sibling');
+    if ('notRun' in sib) return sib;
     if (seesAny(sib)) return { fail: ['an ungranted container beside a granted one sees no accelerator', `the sibling saw ${seen(sib)}`] };
-    return `the ungranted sibling saw ${seen(sib)} beside a container that saw ${seen(granted(path))}`;
+    return `the ungranted sibling saw ${seen(sib)} beside a container that saw ${seen(granted(path)!)}`;
   }));
-  await s.case('VisibleDevicesEnvEscape', (c) => each(c, async (path, node) => {
+  await s.case('VisibleDevicesEnvEscape', (c) => each(c, async (path, node, i) => {
     const v = env.profile.visibleDevicesEnv;
     if (!v) return { na: `the ${env.profile.name} runtime has no visible-devices variable to abuse` };
-    if (!control(path)) return noControl(path);
-    const e = get(`probe-escape-${nodes.indexOf(node)}/ungranted`);
+    const e = negative(`probe-escape-${i}/ungranted`, path, `a pod setting ${v}=all`);
+    if ('notRun' in e) return e;
     if (seesAny(e)) return { fail: [`a pod without a request that sets ${v}=all on ${node} sees no accelerator`, `it saw ${seen(e)}`] };
     return `a pod setting ${v}=all without a request saw ${seen(e)}`;
   }));
   await s.case('DistinctDevicesInsideContainers', (c) => each(c, async (path) => {
     const a = granted(path);
-    const b = get(`probe-${path}-b/granted`);
+    const b = results.get(`probe-${path}-b/granted`);
+    if (!a || !b) return { notRun: free[path]! < 2 ? 'the node had fewer than 2 free devices for two granted pods' : `a granted probe did not run (${failures.get(`probe-${path}-b`) ?? failures.get(`probe-${path}-a`) ?? 'no result'})` };
     if (!a.identities.length || !b.identities.length) {
       if (a.devices.length && b.devices.length && a.devices.join() !== b.devices.join()) return `pod a saw ${a.devices.join(', ')}, pod b saw ${b.devices.join(', ')}`;
       return { notRun: `the containers show no device identity (${env.profile.tool ?? 'no vendor tool'}), and their device files are the same (${a.devices.join(', ') || 'none'})` };

@@ -27,7 +27,7 @@ export async function waitFor<T>(
   target: WatchTarget,
   what: string,
   done: (items: Items) => T | undefined,
-  opts: { timeoutMs: number; signal?: AbortSignal; describe?: (items: Items) => string; request?: RequestOptions; /** Judge the deadline on a fresh list (negative claims). */ confirmAtDeadline?: boolean },
+  opts: { timeoutMs: number; signal?: AbortSignal; describe?: (items: Items) => string; request?: RequestOptions; /** Judge the deadline on a fresh list (default true). */ confirmAtDeadline?: boolean },
 ): Promise<WaitOutcome<T>> {
   const items = new Map<string, KubernetesObject>();
   const key = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -52,8 +52,17 @@ export async function waitFor<T>(
       throw e;
     }
   };
+  const confirm = async (): Promise<WaitOutcome<T>> => {
+    // The deadline is judged on a fresh list (retried through an outage), never on a stale watch
+    // or on nothing at all; a list that cannot be had is an error, not a timeout.
+    const l = await rawList(kc, target.path, query, { ...opts.request, ...(opts.signal ? { signal: opts.signal } : {}) });
+    items.clear();
+    for (const o of l.items) items.set(key(o), o);
+    const v = done(items);
+    return v !== undefined ? { ok: true, value: v, at: Date.now() } : timedOut();
+  };
   let rv = await relist();
-  if (rv === undefined) return timedOut();
+  if (rv === undefined) return opts.confirmAtDeadline === false ? timedOut() : confirm();
   const first = done(items);
   if (first !== undefined) return { ok: true, value: first, at: Date.now() };
   return new Promise<WaitOutcome<T>>((resolve, reject) => {
@@ -69,17 +78,10 @@ export async function waitFor<T>(
     };
     const onAbort = () => {
       if (opts.signal?.aborted) return finish(() => reject(new Interrupted(reasonOf(opts.signal))));
-      if (!opts.confirmAtDeadline) return finish(() => resolve(timedOut()));
-      // A negative claim is judged on a fresh list taken at the deadline (retried through an API
-      // outage), never on a watch that may have been blind for part of the window.
+      if (opts.confirmAtDeadline === false) return finish(() => resolve(timedOut()));
       controller?.abort();
-      rawList(kc, target.path, query, { ...opts.request, ...(opts.signal ? { signal: opts.signal } : {}) }).then(
-        (l) => {
-          items.clear();
-          for (const o of l.items) items.set(key(o), o);
-          const v = done(items);
-          finish(() => resolve(v !== undefined ? { ok: true, value: v, at: Date.now() } : timedOut()));
-        },
+      confirm().then(
+        (r) => finish(() => resolve(r)),
         (e) => finish(() => reject(opts.signal?.aborted ? new Interrupted(reasonOf(opts.signal)) : e)),
       );
     };

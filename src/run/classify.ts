@@ -1,5 +1,5 @@
 import { ApiError, Interrupted, TransportError } from '../cluster/api.js';
-import { ImageUnavailable, NotServed } from '../checks/api.js';
+import { ClusterNotReady, ImageUnavailable, NotServed } from '../checks/api.js';
 import type { CaseOutcome } from '../results/index.js';
 
 /**
@@ -12,6 +12,7 @@ export function classify(e: unknown, ctx: { interrupted: boolean; timedOut: bool
   if (e instanceof Interrupted) return { verdict: 'not-run', reason: 'interrupted', detail: e.message };
   if (e instanceof ImageUnavailable) return { verdict: 'not-run', reason: 'image-unavailable', detail: e.message, remedy: `make ${e.image} pullable on the nodes, or point kaic at a mirror (--image-registry, --image NAME=REF)` };
   if (e instanceof NotServed) return { verdict: 'not-run', reason: 'missing-component', detail: e.message };
+  if (e instanceof ClusterNotReady) return { verdict: 'error', detail: e.message, remedy: 'check the control plane (kube-controller-manager), then run again' };
   // RBAC says "User … cannot create resource …"; other 403s are admission refusing the object.
   if (e instanceof ApiError && e.forbidden && isRbacDenial(e.reason)) return { verdict: 'error', detail: `missing RBAC: ${e.method} ${e.path}: ${e.reason}`, remedy: 'grant the ClusterRole printed by `kaic rbac`' };
   if (e instanceof ApiError && e.forbidden) return { verdict: 'error', detail: `the API server refused the request (admission, not RBAC): ${e.method} ${e.path}: ${e.reason}` };

@@ -6,7 +6,7 @@ import { collectionPath, objectPath, splitApiVersion, type ResourceType } from '
 import { cleanupLabelled, refText, removeAll, runLabels, type ObjectRef } from '../cluster/scope.js';
 import { isSimulatedNode, type ClusterView } from '../cluster/view.js';
 import { waitFor as clusterWaitFor } from '../cluster/wait.js';
-import { ImageUnavailable, NotServed, type Check, type ClusterFacts, type KObject, type ObjRef, type PrometheusClient, type Query, type TypeRef, type WaitOutcome } from '../checks/api.js';
+import { ClusterNotReady, ImageUnavailable, NotServed, type Check, type ClusterFacts, type KObject, type ObjRef, type PrometheusClient, type Query, type TypeRef, type WaitOutcome } from '../checks/api.js';
 import type { CreatedObject } from '../results/index.js';
 import type { Backend, CheckSession, ScopeOps } from './engine.js';
 import { restrictedPod } from '../checks/support/pods.js';
@@ -23,7 +23,7 @@ export interface SessionConfig {
   readonly images: Readonly<Record<string, string>>;
 }
 
-const IMAGE_FAILURES = new Set(['ErrImageNeverPull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImagePullBackOff']);
+const IMAGE_FAILURES = new Set(['ErrImageNeverPull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImagePull']);
 
 export function facts(view: ClusterView): ClusterFacts {
   const simulated = new Set(view.nodes.filter(isSimulatedNode).map((n) => n.metadata!.name!));
@@ -63,6 +63,8 @@ export function sweptTypes(view: ClusterView, checks: readonly Check[]): Resourc
   const out = new Map<string, ResourceType>();
   const ns = view.resources.get('v1', 'namespaces');
   if (ns) out.set('v1/namespaces', ns);
+  const pc = view.resources.get('scheduling.k8s.io/v1', 'priorityclasses');
+  if (pc) out.set('scheduling.k8s.io/priorityclasses', pc);
   for (const c of checks)
     for (const u of c.uses)
       if (u.verbs.includes('create'))
@@ -111,24 +113,36 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
     meta.labels = { ...(meta.labels ?? {}), ...labels };
     if (type.namespaced) meta.namespace ??= namespace;
     else delete meta.namespace;
-    const body = { ...obj, metadata: meta };
+    // kaic's pods never preempt anyone's: they run under the run's PriorityClass (preemptionPolicy Never).
+    const spec = obj.kind === 'Pod' && priorityClass && obj.spec && !(obj.spec as { priorityClassName?: string }).priorityClassName ? { ...(obj.spec as object), priorityClassName: priorityClass } : obj.spec;
+    const body = { ...obj, ...(spec ? { spec } : {}), metadata: meta };
+    const record = (name: string): CreatedObject => ({ apiVersion: String(obj.apiVersion), kind: String(obj.kind), name, ...(type.namespaced ? { namespace: meta.namespace } : {}), manifest: body as Record<string, unknown>, ...(currentCase ? { case: currentCase } : {}) });
+    // Tracked before the request: a create whose answer is lost is still swept.
+    const early = meta.name ? { ...record(meta.name), ref: { type, name: meta.name, namespace: type.namespaced ? meta.namespace : undefined } } : undefined;
+    if (early) created.push(early);
     let out: T;
     try {
       out = (await rawRequest(kc, 'POST', collectionPath(type, meta.namespace), body, req)) as T;
     } catch (e) {
       // A create retried after a lost answer may have gone through the first time: adopt it if it is ours.
-      if (!(e instanceof ApiError && e.status === 409 && meta.name)) throw e;
+      if (!(e instanceof ApiError && e.status === 409 && meta.name)) {
+        if (early && e instanceof ApiError) created.splice(created.indexOf(early), 1); // refused: nothing to sweep
+        throw e;
+      }
       const existing = (await rawRequest(kc, 'GET', objectPath(type, meta.name, meta.namespace), undefined, req)) as T;
-      if (existing.metadata?.labels?.['kaic.dev/run'] !== runId) throw e;
+      if (existing.metadata?.labels?.['kaic.dev/run'] !== runId) {
+        created.splice(created.indexOf(early!), 1);
+        throw e;
+      }
       out = existing;
     }
-    const ref: ObjectRef = { type, name: out.metadata!.name!, namespace: type.namespaced ? meta.namespace : undefined };
-    const record: CreatedObject = { apiVersion: String(obj.apiVersion), kind: String(obj.kind), name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), manifest: body as Record<string, unknown>, ...(currentCase ? { case: currentCase } : {}) };
-    created.push({ ...record, ref });
-    history.push(record);
+    const rec = record(out.metadata!.name!);
+    if (!early) created.push({ ...rec, ref: { type, name: rec.name, namespace: type.namespaced ? meta.namespace : undefined } });
+    history.push(rec);
     return out;
   };
 
+  const priorityClass = await runPriorityClass(cfg, typeOf, signal);
   const ns = await (async () => {
     const name = `kaic-${runId}-${check.id.replace(/_/g, '-')}`.slice(0, 63).replace(/-+$/, '');
     // Run namespaces enforce the restricted Pod Security Standard: every probe kaic runs must meet it.
@@ -147,7 +161,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
   // Pods are refused until the namespace's default ServiceAccount exists (the controller manager
   // creates it): wait for it, so a missing one is said as what it is.
   const sa = await clusterWaitFor(kc, { path: `/api/v1/namespaces/${namespace}/serviceaccounts`, fieldSelector: 'metadata.name=default' }, `the default ServiceAccount of ${namespace}`, (m) => (m.size ? true : undefined), { timeoutMs: 60_000, signal });
-  if (!sa.ok) throw new Error(`namespace ${namespace} got no default ServiceAccount within 60s: is kube-controller-manager running? (${sa.message})`);
+  if (!sa.ok) throw new ClusterNotReady(`namespace ${namespace} got no default ServiceAccount within 60s: is kube-controller-manager running? (${sa.message})`);
 
   const path = (q: Query) => collectionPath(typeOf(q), q.namespace ?? (typeOf(q).namespaced ? namespace : undefined));
   const target = (q: Query) => ({ path: path(q), ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}), ...(q.fieldSelector ? { fieldSelector: q.fieldSelector } : {}) });
@@ -298,4 +312,28 @@ function promClient(cfg: SessionConfig, signal: AbortSignal): PrometheusClient |
       return data.data?.result ?? [];
     },
   };
+}
+
+/**
+ * One PriorityClass per run, value 0 (the default) with preemptionPolicy Never: a pod kaic makes
+ * deliberately unplaceable (a gang that cannot fit, the claimant of a full node) must never evict
+ * another tenant's pod to get in. Created once, swept with the run's other objects.
+ */
+const priorityClasses = new Map<string, Promise<string | undefined>>();
+function runPriorityClass(cfg: SessionConfig, typeOf: (t: TypeRef) => ResourceType, signal: AbortSignal): Promise<string | undefined> {
+  const key = `${cfg.view.server}/${cfg.runId}`;
+  if (!priorityClasses.has(key)) {
+    priorityClasses.set(key, (async () => {
+      if (!cfg.view.resources.serves('scheduling.k8s.io/v1', 'priorityclasses')) return undefined;
+      const name = `kaic-${cfg.runId}-no-preemption`;
+      const type = typeOf({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass' });
+      try {
+        await rawRequest(cfg.kc, 'POST', collectionPath(type), { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name, labels: runLabels(cfg.runId) }, value: 0, preemptionPolicy: 'Never', globalDefault: false, description: 'kaic run: never preempt other pods' }, { signal });
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 409)) throw e;
+      }
+      return name;
+    })());
+  }
+  return priorityClasses.get(key)!;
 }

@@ -121,7 +121,13 @@ async function runOne(input: EngineInput, req: PlannedRequirement, leases: NodeL
 
   const timeoutMs = input.checkTimeoutMs ?? check.timeoutMs;
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new CheckDeadline(`${req.id} ran out of time`)), timeoutMs);
+  // The check's own clock starts when its capacity is leased (waiting for another check's nodes is
+  // not this check's time); discovery and the lease wait are bounded by the same amount again.
+  let timer = setTimeout(() => deadline.abort(new CheckDeadline(`${req.id} ran out of time`)), 2 * timeoutMs);
+  const restartClock = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => deadline.abort(new CheckDeadline(`${req.id} ran out of time`)), timeoutMs);
+  };
   const signal = AbortSignal.any([input.signal, deadline.signal]);
   const ctx = () => ({ interrupted: input.signal.aborted, timedOut: deadline.signal.aborted && !input.signal.aborted, timeoutMs });
   const settings = resolveSettings(check.settings, input.settings);
@@ -154,11 +160,13 @@ async function runOne(input: EngineInput, req: PlannedRequirement, leases: NodeL
     cases.push({ name, outcome, startedAt: at, finishedAt: at, log: [] });
   };
   try {
-    const candidates = (discovery.nodes ?? input.acceleratorNodes).filter((n) => input.acceleratorNodes.includes(n) || discovery.nodes?.includes(n));
-    if (check.capacity && candidates.length) {
-      nodes = await leases.acquire(req.id, check.capacity, candidates, signal);
+    const candidates = discovery.nodes ?? input.acceleratorNodes;
+    const capacity = discovery.capacity ?? check.capacity;
+    if (capacity && candidates.length) {
+      nodes = await leases.acquire(req.id, capacity, candidates, signal);
       log.push(`capacity: leased ${nodes.join(', ')}`);
-    }
+    } else leases.release(req.id);
+    restartClock();
     session = await input.backend.open(check, signal);
     const s = session;
     const scope: CheckScope<typeof settings> = {

@@ -60,7 +60,8 @@ export class NodeLeases {
         const min = Math.max(1, w.want.min ?? 1);
         const reserve = [...this.expected].filter(([id, c]) => id !== w.id && c.acceleratorNodes !== 'all').length;
         if (free.length - reserve >= min) take = free.slice(0, free.length - reserve);
-        else if (this.held.size === 0 && free.length >= min) take = free; // nobody holds anything: no starving
+        // Nobody holds anything: never starve, but still leave what the reserve allows.
+        else if (this.held.size === 0 && free.length >= min) take = free.slice(0, Math.max(min, free.length - reserve));
       } else {
         const n = Math.min(Math.max(1, w.want.acceleratorNodes), w.candidates.length);
         if (n > 0 && free.length >= n) take = free.slice(0, n);

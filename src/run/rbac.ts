@@ -7,6 +7,8 @@ const RUN_RULES: readonly Uses[] = [
   { group: '', resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch'] },
   { group: '', resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch'] },
+  // The run's no-preemption PriorityClass.
+  { group: 'scheduling.k8s.io', resources: ['priorityclasses'], verbs: ['get', 'list', 'create', 'delete'] },
 ];
 
 /**

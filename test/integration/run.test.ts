@@ -42,7 +42,7 @@ test('kaic run proves dra_support and gang_scheduling, keeps secure_accelerator_
     assert.equal(statusOf(r.report, 'TestSecureAcceleratorAccess/UngrantedSiblingSeesNone'), 'skip');
   }
   const log = readFileSync(join(out, 'e2e.log'), 'utf8');
-  assert.match(log, /NOT-RUN \(simulated-nodes\): the nodes are simulated/);
+  assert.match(log, /NOT-RUN \(simulated-nodes\): the accelerator node\(s\) kaic-gpu-\d are simulated \(kwok\)/);
   assert.match(log, /0 of \d pods bound for 8s although a lone pod of the same size was bound; scheduler: "pod group is unschedulable/);
   // Simulated nodes are said in every artifact.
   assert.match(log.split('\n')[1]!, /^SIMULATED: /);

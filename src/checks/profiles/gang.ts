@@ -27,7 +27,7 @@ export const GANG_SOLVERS: readonly GangSolver[] = [
     },
     // The scheduler's gang plugin names the group or its minimum; "Insufficient <resource>" alone is
     // what any scheduler says about a pod that does not fit.
-    gangReason: (_reason, message) => /gang|pod ?group|minCount|quorum|waiting for .*members/i.test(message) && !/^0\/\d+ nodes are available: \d+ Insufficient [^,]+\.?$/.test(message),
+    gangReason: (_reason, message) => /pod group is unschedulable|minCount \(\d+\) cannot be satisfied/i.test(message),
   },
   { name: 'kueue', title: 'Kueue (all-or-nothing admission)', detect: (c) => servesGroup(c, 'kueue.x-k8s.io', 'workloads') },
   { name: 'volcano', title: 'Volcano', detect: (c) => servesGroup(c, 'scheduling.volcano.sh', 'podgroups') },

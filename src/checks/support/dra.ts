@@ -22,7 +22,7 @@ export interface DeviceClassObj {
 }
 export interface Claim {
   metadata: { name: string };
-  status?: { allocation?: { devices?: { results?: { driver: string; pool: string; device: string; request: string }[] } }; reservedFor?: { name: string; uid: string }[] };
+  status?: { allocation?: { devices?: { results?: { driver: string; pool: string; device: string; request: string; adminAccess?: boolean }[] } }; reservedFor?: { name: string; uid: string }[] };
 }
 
 export const attributesOf = (d: SliceDevice) => d.attributes ?? d.basic?.attributes ?? {};
