@@ -8,7 +8,8 @@ import type { AcceleratorProfile } from './profiles/accelerators.js';
 export function probeCommand(p: AcceleratorProfile): string[] {
   const files = p.deviceFiles.join(' ');
   const ids = (p.identityFiles ?? []).join(' ');
-  const env = p.identityEnv ? `env | grep -E '${p.identityEnv.replace(/'/g, '')}' | sed 's/^/KAIC_PROBE env: /'; ` : '';
+  // grep -E is POSIX ERE: a JavaScript non-capturing group `(?:` is a plain group there.
+  const env = p.identityEnv ? `env | grep -E '${p.identityEnv.replace(/'/g, '').replace(/\(\?:/g, '(')}' | sed 's/^/KAIC_PROBE env: /'; ` : '';
   // A vendor tool that hangs (a GPU after an Xid error) must not keep the probe from finishing.
   const tool = p.tool ? `if command -v ${p.tool.split(' ')[0]} >/dev/null 2>&1; then T=; command -v timeout >/dev/null 2>&1 && T='timeout 20'; $T ${p.tool} 2>&1 | sed 's/^/KAIC_PROBE tool: /'; else echo 'KAIC_PROBE tool-absent'; fi; ` : '';
   const script = [

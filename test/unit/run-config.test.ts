@@ -61,6 +61,9 @@ test('the in-container probe prints markers that parse back into devices and ide
   // The example driver names its devices through the environment (CDI): the identity comes from there.
   const e = parseProbe('KAIC_PROBE env: GPU_DEVICE_0=gpu-3\nKAIC_PROBE env: GPU_DEVICE_0_SHARING_STRATEGY=TimeSlicing\nKAIC_PROBE done\n', PROFILES.example!);
   assert.deepEqual(e.identities, ['gpu-3']);
+  // The probe's grep is POSIX ERE: no JavaScript-only syntax may reach it.
+  assert.doesNotMatch(probeCommand(PROFILES.example!)[2]!, /\(\?:/);
+  assert.match(probeCommand(PROFILES.example!)[2]!, /grep -E '\^\(GPU_DEVICE_\[0-9\]\+\|KAIC_GPU_UUIDS\)=\(\.\+\)\$'/);
   const mig = parseProbe('KAIC_PROBE tool: GPU 0: NVIDIA A100 (UUID: GPU-6b616963-0000-4001-8000-000000000001)\nKAIC_PROBE tool:   MIG 1g.10gb Device 0: (UUID: MIG-6b616963-0000-4001-8000-000000000009)\nKAIC_PROBE done\n', PROFILES.nvidia!);
   assert.deepEqual(mig.identities, ['MIG-6b616963-0000-4001-8000-000000000009'], 'a MIG slice is one device, not two');
   const plugin = parseProbe('KAIC_PROBE device: /dev/kaic-gpu1\nKAIC_PROBE device: /dev/kaic-gpu2\nKAIC_PROBE env: KAIC_GPU_UUIDS=GPU-aa,GPU-bb\nKAIC_PROBE done\n', PROFILES.example!);
