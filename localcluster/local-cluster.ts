@@ -37,13 +37,15 @@ export interface ClusterOptions {
 }
 
 /**
- * The real-node count `up` uses when none is given: 0. `KAIC_REAL_NODES=0|1` sets it for the shared
- * cluster only; twins and other named clusters never take the machine's one real node by default.
+ * The real-node count `up` uses when none is given: 1 for the shared cluster, 0 for every other.
+ * `KAIC_REAL_NODES=0|1` sets it for the shared cluster; twins and other named clusters never take
+ * the machine's one real node by default.
  */
 export function defaultRealNodes(name: string): 0 | 1 {
   const env = process.env.KAIC_REAL_NODES;
   if (name === CLUSTER_NAME && (env === '0' || env === '1')) return Number(env) as 0 | 1;
-  return 0;
+  // The shared cluster has the real node; twins (scheduling-only sabotage) stay kwok-only and fast.
+  return name === CLUSTER_NAME ? 1 : 0;
 }
 
 export function readVersions(file = join(REPO, 'cluster', 'versions.env')): Record<string, string> {

@@ -8,10 +8,12 @@ import { localCluster, testNamespace } from './local-cluster.js';
 const GPU = 'nvidia.com/gpu';
 const tolerateGpu = [{ key: GPU, operator: 'Exists', effect: 'NoSchedule' }];
 
-test('the local cluster has 6 nodes, 4 of them with 8 allocatable GPUs', async () => {
+test('the local cluster has 6 kwok nodes, 4 of them with 8 allocatable GPUs, and one real node', async () => {
   const kc = await localCluster();
-  const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items;
+  const all = (await kc.makeApiClient(CoreV1Api).listNode()).items;
+  const nodes = all.filter((n) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake');
   assert.equal(nodes.length, 6);
+  assert.deepEqual(all.filter((n) => !nodes.includes(n)).map((n) => n.metadata?.labels?.['kaic.dev/real-node']), ['true'], 'beside them, the real node');
   const gpu = nodes.filter((n) => n.status?.allocatable?.[GPU] === '8');
   assert.equal(gpu.length, 4);
   for (const n of gpu) {
