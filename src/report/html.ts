@@ -1,4 +1,5 @@
 import { CATEGORY_TITLES, titleFor } from '../standard/catalog.js';
+import { evidenceAdvice } from '../standard/evidence-forms.js';
 import type { Checklist } from '../standard/checklist.js';
 import { esc, page, safeLink, statusClass } from './html-page.js';
 import { anchor, linkText, STATUS_LABEL, type ReportModel } from './model.js';
@@ -30,7 +31,7 @@ export function renderChecklistHtml(c: Checklist): string {
     for (const r of cat.requirements) {
       n++;
       parts.push(`<section class="req" data-id="${esc(r.id)}" data-level="${r.level}"><h3>${n}. ${esc(titleFor(r.id))} ${badge(r.level)}</h3><p><code>${esc(r.id)}</code></p>${r.description ? `<blockquote>${esc(r.description)}</blockquote>` : ''}`);
-      parts.push(`<details><summary>Compliance fields</summary><table><tr><th>status</th><td><code>Implemented</code> · <code>Partially Implemented</code> · <code>Not Implemented</code> · <code>N/A</code>${r.level === 'MUST' ? ' — a MUST must be <code>Implemented</code>' : ''}</td></tr><tr><th>evidence</th><td>URLs or committed files: test logs and artifacts, procedures, documentation</td></tr><tr><th>notes</th><td>How the platform meets it; required when <code>N/A</code></td></tr></table></details></section>`);
+      parts.push(`<details><summary>Compliance fields</summary><table><tr><th>status</th><td><code>Implemented</code> · <code>Partially Implemented</code> · <code>Not Implemented</code> · <code>N/A</code>${r.level === 'MUST' ? ' — a MUST must be <code>Implemented</code>' : ''}</td></tr><tr><th>evidence</th><td>${esc(evidenceAdvice(c.version)).replace(/`([^`]+)`/g, '<code>$1</code>')}</td></tr><tr><th>notes</th><td>How the platform meets it; required when <code>N/A</code></td></tr></table></details></section>`);
     }
   }
   parts.push(`<h2 id="submitting">Submitting</h2><ol><li><code>kaic init --version ${esc(c.version)} -o PRODUCT.yaml</code></li><li>Fill in metadata and each requirement's status, evidence and notes.</li><li><code>kaic run --version ${esc(c.version)}</code> proves automatable requirements and writes test artifacts.</li><li><code>kaic validate PRODUCT.yaml</code></li><li>Open a pull request adding <code>${esc(c.version)}/&lt;product&gt;/PRODUCT.yaml</code> to the CNCF AI conformance repository.</li></ol>`);

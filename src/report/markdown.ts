@@ -1,4 +1,5 @@
 import { CATEGORY_TITLES, titleFor } from '../standard/catalog.js';
+import { evidenceAdvice } from '../standard/evidence-forms.js';
 import type { Checklist } from '../standard/checklist.js';
 import { anchor, isHttp, LEVEL_ICON, linkText, STATUS_ICON, STATUS_LABEL, type ReportModel } from './model.js';
 
@@ -52,7 +53,7 @@ export function renderChecklistMarkdown(c: Checklist): string {
       if (r.description) out.push(quote(r.description), '');
       out.push('| Field | What to fill in |', '|:--|:--|');
       out.push(`| \`status\` | \`Implemented\` \\| \`Partially Implemented\` \\| \`Not Implemented\` \\| \`N/A\`${r.level === 'MUST' ? ' (a MUST must be `Implemented`)' : ''} |`);
-      out.push('| `evidence` | URLs or committed files: test logs, test artifacts (`junit.xml#TestName`), procedures, documentation |');
+      out.push(`| \`evidence\` | ${evidenceAdvice(c.version)} |`);
       out.push('| `notes` | How the platform meets it; required when `N/A` |', '');
     }
   }

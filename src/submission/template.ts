@@ -1,5 +1,6 @@
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, Scalar, type Document } from 'yaml';
 import type { Checklist } from '../standard/checklist.js';
+import { evidenceAdvice } from '../standard/evidence-forms.js';
 
 const K8S_CONFORMANCE_PLACEHOLDER = (version: string) => `[URL to your k8s-conformance submission, e.g. https://github.com/cncf/k8s-conformance/tree/master/${version}/<product>]`;
 
@@ -14,6 +15,12 @@ export function renderTemplate(checklist: Checklist): string {
   const md = doc.get('metadata');
   if (isMap(md) && !md.has('k8sConformanceUrl') && !md.has('k8s_conformance_url')) {
     md.set('k8sConformanceUrl', quoted(K8S_CONFORMANCE_PLACEHOLDER(checklist.version)));
+  }
+  // Say which evidence forms the reviewers' validator accepts for this version, once, above spec.
+  const spec = doc.contents && isMap(doc.contents) ? doc.contents.items.find((p) => (p.key as Scalar | undefined)?.value === 'spec') : undefined;
+  if (spec?.key && !String((spec.key as Scalar).commentBefore ?? '').includes('evidence:')) {
+    const key = spec.key as Scalar;
+    key.commentBefore = [key.commentBefore, ` evidence: ${evidenceAdvice(checklist.version).replace(/`/g, '')}`].filter(Boolean).join('\n');
   }
   return doc.toString({ lineWidth: 0 });
 }
