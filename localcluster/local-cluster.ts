@@ -3,6 +3,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deviceClass, nodes, resourceSlices, DEFAULT_TOPOLOGY, type Topology } from './topology.js';
+import { isAlive } from './process.js';
+
+export { isAlive };
 import { importImages, nodeFootprint, preflight, readOwner, RealNodeError, REAL_NODE_NAME, setTwin, startNode, startRuntime, stopNode, nodeProcesses, type RealNodeBinaries, type RealNodeConfig, type RealNodeTwin } from './real-node.js';
 
 /**
@@ -148,16 +151,6 @@ function kwokctl(args: string[], v: Record<string, string>, timeoutMs = 180_000)
   return spawnSync(binaries(v).kwokctl, args, { env: kwokEnv(v), encoding: 'utf8', timeout: timeoutMs });
 }
 
-/** A process that exited but was not reaped yet (a zombie) counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
 
 /** component name → pid, from kwokctl's pid files. */
 export function componentPids(name = CLUSTER_NAME): Map<string, number> {

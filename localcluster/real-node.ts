@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import jsyaml from 'js-yaml';
 import { ensureImageTarballs, nodeImages, type NodeImage } from './node-images.js';
+import { isAlive } from './process.js';
 
 /**
  * The real node of the local cluster (docs/decisions/0006-real-node.md): containerd v2 + Debian's
@@ -104,15 +105,6 @@ function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: num
   return res;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
