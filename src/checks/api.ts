@@ -22,9 +22,12 @@ export interface ObjRef extends TypeRef {
   readonly namespace?: string;
 }
 export interface Query extends TypeRef {
+  /** '' for every namespace; the check's own by default. */
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** Served from the API server's watch cache (milliseconds old, indexed): for sizing on large clusters. */
+  readonly cached?: boolean;
 }
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'delete' | 'patch' | 'update';

@@ -249,7 +249,7 @@ async function draFree(env: Env, s: CheckScope, node: string): Promise<{ devices
 async function pluginFree(env: Env, s: CheckScope, node: string): Promise<{ allocatable: number; free: number }> {
   const n = await s.get<V1Node>({ apiVersion: 'v1', kind: 'Node', name: node });
   const allocatable = parseQuantity(n?.status?.allocatable?.[env.plugin!.resource]) ?? 0;
-  const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${node}` });
+  const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${node}`, cached: true });
   const used = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').reduce((sum, p) => sum + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity(ct.resources?.limits?.[env.plugin!.resource] as string | undefined) ?? 0), 0), 0);
   return { allocatable, free: allocatable - used };
 }

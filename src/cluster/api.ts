@@ -140,6 +140,8 @@ export async function rawList<T = KubernetesObject>(kc: KubeConfig, path: string
   do {
     const q: Record<string, string> = { ...query, limit: '500', ...(cont ? { continue: cont } : {}) };
     const page = (await rawRequest(kc, 'GET', path, undefined, { ...opts, query: q })) as ObjectList<T>;
+    // managedFields are most of a node's bytes and kaic never reads them: not kept in memory.
+    for (const o of page.items as { metadata?: { managedFields?: unknown } }[]) if (o.metadata) delete o.metadata.managedFields;
     items.push(...page.items);
     rv = page.metadata.resourceVersion;
     cont = page.metadata.continue || undefined;

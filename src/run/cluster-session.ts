@@ -217,6 +217,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       const query: Record<string, string> = {};
       if (q.labelSelector) query.labelSelector = q.labelSelector;
       if (q.fieldSelector) query.fieldSelector = q.fieldSelector;
+      if (q.cached) query.resourceVersion = '0';
       return (await rawList<T>(kc, path(q), query, req)).items;
     },
     async logs(pod, container) {
