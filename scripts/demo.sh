@@ -9,7 +9,7 @@ mkdir -p "$out"
 kaic() { node bin/kaic.js "$@"; }
 checklists=(--checklist "$corpus/checklists")
 
-echo "== local cluster (Kubernetes built from source, kwok nodes with simulated GPUs)"
+echo "== local cluster (Kubernetes built from source, kwok nodes with simulated GPUs, one real node)"
 node --import tsx scripts/cluster.ts up
 echo
 echo "== kaic run: every v1.35 requirement against it"
