@@ -1,8 +1,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type Discovery, type KObject } from './api.js';
 import { isReadyNode } from './support/nodes.js';
-import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Attribute, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
-import { onNodes, restrictedPod } from './support/pods.js';
+import { allocatedDevices, attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Attribute, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
+import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { tolerationsForNodes } from './profiles/accelerators.js';
 
 const KINDS = ['deviceclasses', 'resourceclaims', 'resourceclaimtemplates', 'resourceslices'] as const;
@@ -102,8 +102,7 @@ export default defineCheck({
     // What the scheduler allocated in the first claim case: a device the class selects and that was free.
     let allocated: { driver: string; pool: string; device: string } | undefined;
     const freeDevices = async () => {
-      const claims = await s.list<Claim>({ apiVersion: env.gv, kind: 'ResourceClaim', namespace: '' });
-      const taken = new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => !x.adminAccess).map((x) => `${x.driver}/${x.pool}/${x.device}`));
+      const taken = await allocatedDevices(s, env.gv);
       return env.slices.filter((x) => x.spec.driver === env.driver && (!s.nodes.length || s.nodes.includes(x.spec.nodeName ?? ''))).flatMap((x) => (x.spec.devices ?? []).map((d) => ({ pool: x.spec.pool.name, device: d })).filter((d) => !taken.has(`${env.driver}/${d.pool}/${d.device.name}`)));
     };
 
@@ -158,10 +157,9 @@ export default defineCheck({
         return res ? `allocated ${res.pool}/${res.device} although nothing matches ${impossible}` : undefined;
       }, 8_000);
       if (!held.held) return c.fail('a claim whose selector matches no device stays unallocated', held.violation);
-      const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: 'impossible-claimant' });
-      const cond = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
-      if (!(cond?.status === 'False' && cond.reason === 'Unschedulable')) return c.notRun('no-verdict', 'the unsatisfiable claim stayed unallocated, but the scheduler never said it could not place its pod: a slow scheduler proves nothing');
-      c.pass(`a claim selecting ${pick.cel} got ${got.pool}/${got.device}; one selecting a value no device has stayed unallocated for 8s (scheduler: "${cond.message}")`);
+      const refused = await schedulerRefused(s, 'impossible-claimant');
+      if (!refused) return c.notRun('no-verdict', 'the unsatisfiable claim stayed unallocated, but the scheduler never said it could not place its pod: a slow scheduler proves nothing');
+      c.pass(`a claim selecting ${pick.cel} got ${got.pool}/${got.device}; one selecting a value no device has stayed unallocated for 8s (scheduler: "${refused}")`);
     });
   },
 });

@@ -3,6 +3,7 @@ import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './a
 import { choice, duration } from './settings.js';
 import { isReadyNode } from './support/nodes.js';
 import { boundPods, onNodes, podsOf, restrictedPod } from './support/pods.js';
+import { usedOnNode } from './support/capacity.js';
 import { formatQuantity, parseQuantity } from './support/quantity.js';
 import { acceleratorNodes, tolerationsForNodes } from './profiles/accelerators.js';
 import { GANG_SOLVERS, type GangSolver } from './profiles/gang.js';
@@ -91,11 +92,7 @@ async function freeCapacity(env: Env, s: CheckScope): Promise<Map<string, number
   for (const name of nodesOf(env, s)) {
     const node = s.cluster.nodes.find((n) => n.metadata?.name === name);
     const allocatable = parseQuantity(node?.status?.allocatable?.[env.resource]) ?? 0;
-    const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${name}`, cached: true });
-    const used = pods
-      .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
-      .reduce((n, p) => n + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity((ct.resources?.requests?.[env.resource] ?? ct.resources?.limits?.[env.resource]) as string | undefined) ?? 0), 0), 0);
-    out.set(name, allocatable - used);
+    out.set(name, allocatable - (await usedOnNode(s, name, env.resource)));
   }
   return out;
 }

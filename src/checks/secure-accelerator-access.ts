@@ -1,8 +1,9 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
-import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
+import { usedOnNode } from './support/capacity.js';
+import { allocatedDevices, attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
 import { isReadyNode } from './support/nodes.js';
-import { onNodes, restrictedPod } from './support/pods.js';
+import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { parseQuantity } from './support/quantity.js';
 import { acceleratorNodes, tolerationsForNodes, type AcceleratorProfile } from './profiles/accelerators.js';
 import { parseProbe, probeCommand, seen, seesAny, type ProbeResult } from './probe.js';
@@ -240,25 +241,15 @@ type PodFn = (name: string, path: Path | undefined, node: string | undefined, op
 /** Devices of the node's pools not allocated to any claim (admin-access claims do not hold a device). */
 async function draFree(env: Env, s: CheckScope, node: string): Promise<{ devices: string[]; free: string[] }> {
   const devices = env.dra!.slices.filter((x) => x.spec.nodeName === node).flatMap((x) => x.spec.devices?.map((d) => `${x.spec.pool.name}/${d.name}`) ?? []);
-  const claims = await s.list<Claim>({ apiVersion: env.dra!.gv, kind: 'ResourceClaim', namespace: '' });
-  const taken = new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => x.driver === env.dra!.driver && !x.adminAccess).map((x) => `${x.pool}/${x.device}`));
-  return { devices, free: devices.filter((d) => !taken.has(d)) };
+  const taken = await allocatedDevices(s, env.dra!.gv);
+  return { devices, free: devices.filter((d) => !taken.has(`${env.dra!.driver}/${d}`)) };
 }
 
 /** The node's allocatable extended resource (read now, not at discovery) less what its pods hold. */
 async function pluginFree(env: Env, s: CheckScope, node: string): Promise<{ allocatable: number; free: number }> {
   const n = await s.get<V1Node>({ apiVersion: 'v1', kind: 'Node', name: node });
   const allocatable = parseQuantity(n?.status?.allocatable?.[env.plugin!.resource]) ?? 0;
-  const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${node}`, cached: true });
-  const used = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').reduce((sum, p) => sum + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity(ct.resources?.limits?.[env.plugin!.resource] as string | undefined) ?? 0), 0), 0);
-  return { allocatable, free: allocatable - used };
-}
-
-/** The scheduler's own "cannot place this pod", or undefined when it never said so. */
-async function schedulerRefused(s: CheckScope, pod: string): Promise<string | undefined> {
-  const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: pod });
-  const cond = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
-  return cond?.status === 'False' && cond.reason === 'Unschedulable' ? cond.message ?? 'Unschedulable' : undefined;
+  return { allocatable, free: allocatable - (await usedOnNode(s, node, env.plugin!.resource)) };
 }
 
 /** A pod that could not start because the node had no room for it: the cluster's state, not a verdict. */

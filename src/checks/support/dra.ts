@@ -1,4 +1,4 @@
-import type { ClusterFacts } from '../api.js';
+import type { CheckScope, ClusterFacts } from '../api.js';
 
 /** A device as a ResourceSlice publishes it, in either shape (v1/v1beta2 flat, v1beta1 under `basic`). */
 export interface SliceDevice {
@@ -77,4 +77,10 @@ export function deviceRequest(version: string, name: string, deviceClassName: st
 
 export function findDevice(slices: readonly Slice[], r: { driver: string; pool: string; device: string }): SliceDevice | undefined {
   return slices.find((x) => x.spec.driver === r.driver && x.spec.pool.name === r.pool && x.spec.devices?.some((d) => d.name === r.device))?.spec.devices?.find((d) => d.name === r.device);
+}
+
+/** Every device some claim holds, as `driver/pool/device`; admin-access claims (monitoring) hold none. */
+export async function allocatedDevices(s: CheckScope, gv: string): Promise<Set<string>> {
+  const claims = await s.list<Claim>({ apiVersion: gv, kind: 'ResourceClaim', namespace: '' });
+  return new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => !x.adminAccess).map((x) => `${x.driver}/${x.pool}/${x.device}`));
 }

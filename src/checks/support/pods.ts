@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import type { CheckScope } from '../api.js';
 
 /** A container security context that meets the restricted Pod Security Standard. */
 export const restricted = () => ({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -22,3 +23,10 @@ export const onNodes = (nodes: readonly string[]) => ({
 });
 
 export const podsOf = (m: ReadonlyMap<string, unknown>) => [...m.values()] as V1Pod[];
+
+/** The scheduler's own "cannot place this pod", or undefined when it never said so. */
+export async function schedulerRefused(s: CheckScope, pod: string): Promise<string | undefined> {
+  const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: pod });
+  const cond = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+  return cond?.status === 'False' && cond.reason === 'Unschedulable' ? cond.message ?? 'Unschedulable' : undefined;
+}

@@ -1,0 +1,14 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { CheckScope } from '../api.js';
+import { parseQuantity } from './quantity.js';
+
+/**
+ * How much of `resource` the unfinished pods on a node hold (requests, else limits, as the scheduler
+ * counts them), from the watch cache: every tenant's pods, not only kaic's.
+ */
+export async function usedOnNode(s: CheckScope, node: string, resource: string): Promise<number> {
+  const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${node}`, cached: true });
+  return pods
+    .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+    .reduce((n, p) => n + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity((ct.resources?.requests?.[resource] ?? ct.resources?.limits?.[resource]) as string | undefined) ?? 0), 0), 0);
+}
