@@ -1,7 +1,8 @@
 import type { Check } from './api.js';
 import draSupport from './dra-support.js';
 import gangScheduling from './gang-scheduling.js';
+import gpuSharing from './gpu-sharing.js';
 import secureAcceleratorAccess from './secure-accelerator-access.js';
 
 /** One check per requirement id; a requirement without one is NOT-RUN ("no automated check yet"). */
-export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling] as Check[]).map((c) => [c.id, c]));
+export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing] as Check[]).map((c) => [c.id, c]));

@@ -1,14 +1,14 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
 import { usedOnNode } from './support/capacity.js';
-import { allocatedDevices, attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, findDevice, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
+import { allocatedDevices, deviceIdentity, deviceRequest, findDraPath, type Claim, type DraPath } from './support/dra.js';
 import { isReadyNode } from './support/nodes.js';
 import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { parseQuantity } from './support/quantity.js';
 import { acceleratorNodes, tolerationsForNodes, type AcceleratorProfile } from './profiles/accelerators.js';
-import { parseProbe, probeCommand, seen, seesAny, type ProbeResult } from './probe.js';
+import { probeCommand, seen, seesAny, type ProbeResult } from './probe.js';
+import { readProbes } from './support/probes.js';
 
-interface DraPath { readonly gv: string; readonly version: string; readonly deviceClass: string; readonly driver: string; readonly slices: readonly Slice[]; readonly nodes: readonly string[] }
 interface PluginPath { readonly resource: string; readonly nodes: readonly string[] }
 interface Env {
   readonly profile: AcceleratorProfile;
@@ -41,19 +41,7 @@ export default defineCheck({
 
   async discover({ cluster, accelerator: profile, list }) {
     const ready = new Set(cluster.nodes.filter(isReadyNode).map((n) => n.metadata!.name!));
-    let dra: DraPath | undefined;
-    const { served } = draVersionFor(cluster);
-    if (profile.deviceClass && served) {
-      const gv = `resource.k8s.io/${served}`;
-      const cls = (await list<DeviceClassObj>({ apiVersion: gv, kind: 'DeviceClass' })).find((c) => c.metadata.name === profile.deviceClass);
-      if (cls) {
-        const driver = driverOf(cls);
-        const slices = (await list<Slice>({ apiVersion: gv, kind: 'ResourceSlice' })).filter((x) => x.spec.driver === driver);
-        const pools = completePools(slices, driver, ready).complete;
-        const nodes = [...new Set(pools.map((p) => p.node).filter((n): n is string => !!n))];
-        if (nodes.length) dra = { gv, version: served, deviceClass: cls.metadata.name, driver, slices, nodes };
-      }
-    }
+    const dra = await findDraPath(cluster, profile.deviceClass, ready, list);
     const res = profile.extendedResource;
     const pluginNodes = res ? acceleratorNodes(cluster.nodes, profile).filter((n) => isReadyNode(n) && Number(n.status?.allocatable?.[res] ?? 0) > 0).map((n) => n.metadata!.name!) : [];
     const plugin = res && pluginNodes.length ? { resource: res, nodes: pluginNodes } : undefined;
@@ -97,11 +85,7 @@ export default defineCheck({
       const name = p.status?.resourceClaimStatuses?.[0]?.resourceClaimName;
       return name ? s.get<Claim>({ apiVersion: env.dra!.gv, kind: 'ResourceClaim', name }) : undefined;
     };
-    const identityOf = (r: { driver: string; pool: string; device: string }) => {
-      if (env.profile.identityIsDeviceName) return r.device;
-      const d = findDevice(env.dra!.slices, r);
-      return attributeText(d ? attributesOf(d)[env.profile.identityAttribute] : undefined);
-    };
+    const identityOf = (r: { driver: string; pool: string; device: string }) => deviceIdentity(env.dra!.slices, r, env.profile);
     if (env.dra) await s.apply({ apiVersion: env.dra.gv, kind: 'ResourceClaimTemplate', metadata: { name: 'one-accelerator' }, spec: { spec: { devices: { requests: [deviceRequest(env.dra.version, 'acc', env.dra.deviceClass)] } } } });
     // A path the cluster does not use does not apply; a path it uses that kaic got no node for is not proven.
     const noDra = (c: CaseHandle) => (env.dra ? c.notRun('control-failed', `no node offering DRA devices of ${env.dra.deviceClass} could be leased`) : c.notApplicable(`the cluster offers ${env.profile.name} accelerators through a device plugin only (no DeviceClass ${env.profile.deviceClass ?? ''} with complete pools)`));
@@ -277,24 +261,7 @@ async function proveInContainer(env: Env, s: CheckScope, paths: readonly (readon
       await s.apply(pod(`probe-escape-${i}`, undefined, node, { probe: true, env: { [env.profile.visibleDevicesEnv]: 'all' } }));
     }
   }
-  // Each probe on its own: one that cannot start decides only the cases that need it.
-  const results = new Map<string, ProbeResult>();
-  const failures = new Map<string, string>();
-  for (const name of Object.keys(containers)) {
-    const running = await s.waitForPods([name], 'Running', 180_000);
-    if (!running.ok) {
-      failures.set(name, running.message);
-      continue;
-    }
-    for (const ctr of containers[name]!) {
-      const r = await s.poll(`the probe in ${name}/${ctr} to finish`, async () => {
-        const p = parseProbe(await s.logs(name, ctr), env.profile);
-        return p.done ? p : undefined;
-      }, { intervalMs: 1000, timeoutMs: 60_000 });
-      if (r.ok) results.set(`${name}/${ctr}`, r.value);
-      else failures.set(name, r.message);
-    }
-  }
+  const { results, failures } = await readProbes(s, env.profile, containers);
   type Judgement = string | { fail: [string, string] } | { notRun: string } | { na: string };
   const each = async (c: CaseHandle, fn: (path: Path, node: string, i: number) => Promise<Judgement>) => {
     const passed: string[] = [];

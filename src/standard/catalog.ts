@@ -35,7 +35,7 @@ const from136 = { 'v1.36': S, 'v1.37': S };
 
 export const CATALOG: readonly CatalogEntry[] = [
   { id: 'dra_support', category: 'accelerators', title: 'DRA Support', tests: ['TestDRASupport'], levels: { 'v1.33': S, 'v1.34': M, 'v1.35': M } },
-  { id: 'driver_runtime_management', category: 'accelerators', title: 'Driver & Runtime Management', tests: ['TestDriverRuntimeManagement'], levels: from135 },
+  { id: 'driver_runtime_management', category: 'accelerators', title: 'Driver & Runtime Management', tests: ['TestAcceleratorDriverRuntimeManagement', 'TestDriverRuntimeManagement'], levels: from135 },
   { id: 'gpu_sharing', category: 'accelerators', title: 'GPU Sharing', tests: ['TestGPUSharing'], levels: from135 },
   { id: 'virtualized_accelerator', category: 'accelerators', title: 'Virtualized Accelerators', tests: ['TestVirtualizedAccelerator'], levels: from135 },
   { id: 'ai_inference', category: 'networking', title: 'AI Inference Traffic Management', tests: ['TestAIInference'], levels: all(M) },
@@ -45,7 +45,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   { id: 'gang_scheduling', category: 'schedulingOrchestration', title: 'Gang Scheduling', tests: ['TestGangScheduling'], levels: all(M) },
   { id: 'cluster_autoscaling', category: 'schedulingOrchestration', title: 'Cluster Autoscaling', tests: ['TestAcceleratorClusterAutoscaling'], levels: all(M) },
   { id: 'pod_autoscaling', category: 'schedulingOrchestration', title: 'Pod Autoscaling', tests: ['TestPodAutoscaling'], levels: all(M) },
-  { id: 'accelerator_metrics', category: 'observability', title: 'Accelerator Metrics', tests: ['TestAcceleratorMetrics'], levels: all(M) },
+  { id: 'accelerator_metrics', category: 'observability', title: 'Accelerator Metrics', tests: ['TestAcceleratorPerformanceMetrics', 'TestAcceleratorMetrics'], levels: all(M) },
   { id: 'ai_service_metrics', category: 'observability', title: 'AI Service Metrics', tests: ['TestAIServiceMetrics'], levels: all(M) },
   { id: 'secure_accelerator_access', category: 'security', title: 'Secure Accelerator Access', tests: ['TestSecureAcceleratorAccess'], levels: all(M) },
   { id: 'workload_sandboxing', category: 'security', title: 'Workload Sandboxing', tests: ['TestWorkloadSandboxing'], levels: { 'v1.37': S } },

@@ -84,3 +84,36 @@ export async function allocatedDevices(s: CheckScope, gv: string): Promise<Set<s
   const claims = await s.list<Claim>({ apiVersion: gv, kind: 'ResourceClaim', namespace: '' });
   return new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => !x.adminAccess).map((x) => `${x.driver}/${x.pool}/${x.device}`));
 }
+
+/** The DRA allocation path for one DeviceClass: its driver, its slices and the Ready nodes with complete pools. */
+export interface DraPath {
+  readonly gv: string;
+  readonly version: string;
+  readonly deviceClass: string;
+  readonly driver: string;
+  readonly slices: readonly Slice[];
+  readonly nodes: readonly string[];
+}
+
+/**
+ * Finds the DeviceClass `deviceClass` and the nodes where its driver publishes complete pools, at
+ * the DRA version the cluster's Kubernetes minor must serve; undefined when there is no such path.
+ */
+export async function findDraPath(cluster: ClusterFacts, deviceClass: string | undefined, readyNodes: ReadonlySet<string>, list: <T>(t: { apiVersion: string; kind: string }) => Promise<T[]>): Promise<DraPath | undefined> {
+  const { served } = draVersionFor(cluster);
+  if (!deviceClass || !served) return undefined;
+  const gv = `resource.k8s.io/${served}`;
+  const cls = (await list<DeviceClassObj>({ apiVersion: gv, kind: 'DeviceClass' })).find((c) => c.metadata.name === deviceClass);
+  if (!cls) return undefined;
+  const driver = driverOf(cls);
+  const slices = (await list<Slice>({ apiVersion: gv, kind: 'ResourceSlice' })).filter((x) => x.spec.driver === driver);
+  const nodes = [...new Set(completePools(slices, driver, readyNodes).complete.map((p) => p.node).filter((n): n is string => !!n))];
+  return nodes.length ? { gv, version: served, deviceClass: cls.metadata.name, driver, slices, nodes } : undefined;
+}
+
+/** A device's identity: its name where the container sees names, else the profile's identity attribute. */
+export function deviceIdentity(slices: readonly Slice[], r: { driver: string; pool: string; device: string }, profile: { identityIsDeviceName?: boolean; identityAttribute: string }): string | undefined {
+  if (profile.identityIsDeviceName) return r.device;
+  const d = findDevice(slices, r);
+  return attributeText(d ? attributesOf(d)[profile.identityAttribute] : undefined);
+}
