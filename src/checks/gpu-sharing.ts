@@ -10,8 +10,8 @@ import { text } from './settings.js';
 import { tolerationsForNodes, type AcceleratorProfile } from './profiles/accelerators.js';
 import { probeCommand, seen } from './probe.js';
 
-/** Devices that draw on a shared counter set for less than all of it: hardware partitions. */
-interface Partitions { readonly count: number; readonly example: string }
+/** Hardware partitions a DRA driver publishes: by counters (partitionable devices) or in a DeviceClass of their own (MIG). */
+interface Partitions { readonly count: number; readonly example: string; readonly nodes: readonly string[]; readonly deviceClass?: string }
 interface PluginSharing { readonly node: string; readonly resource: string; readonly replicas: number; readonly physical: number }
 interface PluginPartition { readonly node: string; readonly resource: string; readonly allocatable: number }
 interface Env {
@@ -40,7 +40,7 @@ export default defineCheck({
     { group: '', resources: ['pods/log'], verbs: ['get'] },
   ],
   settings,
-  images: ['pause', 'probe'],
+  images: ['pause', 'probe', 'cuda'],
   capacity: { acceleratorNodes: 1 },
   timeoutMs: 8 * 60_000,
 
@@ -48,9 +48,14 @@ export default defineCheck({
     const ready = cluster.nodes.filter(isReadyNode);
     const readyNames = new Set(ready.map(nodeName));
     const path = await findDraPath(cluster, profile.deviceClass, readyNames, list);
-    const parts = path ? partitionsOf(path.slices).partitions : undefined;
-    const dra = path ? { ...path, ...(parts ? { partitions: parts } : {}) } : undefined;
     const conv = profile.sharing ?? {};
+    // A DeviceClass of partitions (NVIDIA's mig.nvidia.com) wins over counting counters.
+    const partClass = conv.partitionDeviceClass ? await findDraPath(cluster, conv.partitionDeviceClass, readyNames, list) : undefined;
+    const counted = path ? partitionsOf(path.slices).partitions : undefined;
+    const parts: Partitions | undefined = partClass
+      ? { count: partClass.slices.reduce((n, x) => n + (x.spec.devices?.length ?? 0), 0), example: `${partClass.deviceClass} devices`, nodes: partClass.nodes, deviceClass: partClass.deviceClass }
+      : counted;
+    const dra = path ? { ...path, ...(parts ? { partitions: parts } : {}) } : undefined;
     const replicas: PluginSharing[] = [];
     const partitionResources: PluginPartition[] = [];
     for (const n of ready) {
@@ -59,7 +64,9 @@ export default defineCheck({
       const r = conv.replicasLabel ? Number(labels[conv.replicasLabel]) : NaN;
       const phys = conv.physicalCountLabel ? Number(labels[conv.physicalCountLabel]) : NaN;
       const res = profile.extendedResource;
-      if (res && r > 1 && phys > 0 && (parseQuantity(alloc[res]) ?? 0) > phys) replicas.push({ node: nodeName(n), resource: res, replicas: r, physical: phys });
+      // NVIDIA's renameByDefault advertises the replicas as <resource>.shared.
+      const shared = res ? [res, `${res}.shared`].find((x) => (parseQuantity(alloc[x]) ?? 0) > phys) : undefined;
+      if (shared && r > 1 && phys > 0) replicas.push({ node: nodeName(n), resource: shared, replicas: r, physical: phys });
       const re = conv.partitionResource ? new RegExp(conv.partitionResource) : undefined;
       for (const [k, v] of Object.entries(alloc)) if (re?.test(k) && (parseQuantity(v) ?? 0) > 0) partitionResources.push({ node: nodeName(n), resource: k, allocatable: parseQuantity(v)! });
     }
@@ -74,7 +81,7 @@ export default defineCheck({
       return { ready: false, reason: 'missing-component', detail: `no GPU sharing mechanism found for ${profile.name}: no DeviceClass ${profile.deviceClass ?? '-'} with complete pools (DRA shared claims), no replicated device-plugin resource${conv.replicasLabel ? ` (label ${conv.replicasLabel})` : ''}, no partition resource${conv.partitionResource ? ` (${conv.partitionResource})` : ''}`, remedy: 'enable time-slicing, MPS or MIG in the device plugin, or install the DRA driver; or pass --accelerator for another vendor', found };
     }
     // The node offering the most mechanisms, nodes where containers run first.
-    const score = (n: string) => Number(dra?.nodes.includes(n) ?? false) * 4 + Number(replicas.some((x) => x.node === n)) * 2 + Number(partitionResources.some((x) => x.node === n)) - Number(cluster.isSimulated(n)) * 8;
+    const score = (n: string) => Number(dra?.nodes.includes(n) ?? false) * 4 + Number(replicas.some((x) => x.node === n)) * 2 + Number(partitionResources.some((x) => x.node === n) || !!parts?.nodes.includes(n)) - Number(cluster.isSimulated(n)) * 8;
     const nodes = [...new Set([...(dra?.nodes ?? []), ...replicas.map((x) => x.node), ...partitionResources.map((x) => x.node)])].sort((a, b) => score(b) - score(a));
     return { ready: true, env: { profile, ...(dra ? { dra } : {}), replicas, partitionResources, tolerations: tolerationsForNodes(cluster.nodes, nodes, profile) }, found, nodes };
   },
@@ -83,7 +90,9 @@ export default defineCheck({
     const node = s.nodes[0]!;
     const dra = env.dra?.nodes.includes(node) ? env.dra : undefined;
     const pod = (name: string, spec: { claim?: string; limits?: Record<string, string>; probe?: boolean }): KObject => {
-      const main: Record<string, unknown> = { name: 'main', image: spec.probe ? s.images.probe : s.images.pause, ...(spec.probe ? { command: probeCommand(env.profile) } : {}) };
+      // The vendor's image where its tool prints identities (NVIDIA's CUDA base has nvidia-smi injected), as secure_accelerator_access does.
+      const probeImage = env.profile.name === 'nvidia' && env.profile.tool ? s.images.cuda : s.images.probe;
+      const main: Record<string, unknown> = { name: 'main', image: spec.probe ? probeImage : s.images.pause, ...(spec.probe ? { command: probeCommand(env.profile) } : {}) };
       if (spec.limits) main.resources = { limits: spec.limits };
       const body: Record<string, unknown> = { tolerations: env.tolerations, affinity: onNodes([node]), containers: [main] };
       if (spec.claim) {
@@ -93,7 +102,7 @@ export default defineCheck({
       return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: restrictedPod(body as never) };
     };
     const noDra = (c: CaseHandle) => (env.dra ? c.notRun('control-failed', `the leased node ${node} publishes no ${env.dra.deviceClass} devices`) : c.notApplicable(`no DRA DeviceClass ${env.profile.deviceClass ?? ''} with complete pools: the cluster does not share devices through DRA claims`));
-    const claim = (name: string, selector?: string) => ({ apiVersion: dra!.gv, kind: 'ResourceClaim', metadata: { name }, spec: { devices: { requests: [deviceRequest(dra!.version, 'acc', dra!.deviceClass, selector ? [{ cel: { expression: selector } }] : undefined)] } } });
+    const claim = (name: string, selector?: string, deviceClass = dra!.deviceClass) => ({ apiVersion: dra!.gv, kind: 'ResourceClaim', metadata: { name }, spec: { devices: { requests: [deviceRequest(dra!.version, 'acc', deviceClass, selector ? [{ cel: { expression: selector } }] : undefined)] } } });
     const runsContainers = !s.cluster.isSimulated(node);
 
     // Shared claim: one allocation, two consumers, both running; a separate claim is the control.
@@ -110,7 +119,17 @@ export default defineCheck({
       if (!dra) return noDra(c);
       if (free < 2) return c.notRun('control-failed', `${node} has ${free} free ${dra.deviceClass} device(s); sharing with a control claim needs 2`, 'run when the node has free accelerators');
       const r = await s.waitForPods(['sharer-a', 'sharer-b', 'own-claimant'], 'Running', 120_000);
-      if (!r.ok) return c.fail(`two pods referencing one ResourceClaim run on ${node} at the same time (beside a pod with its own claim)`, r.message);
+      if (!r.ok) {
+        // Sharing failed only if the shared claim got its device and a sharer still could not run;
+        // a claim that found no free device (another tenant took it) is the cluster's state.
+        const sc = await s.get<Claim>({ apiVersion: dra.gv, kind: 'ResourceClaim', name: 'shared' });
+        const own = await s.get<Claim>({ apiVersion: dra.gv, kind: 'ResourceClaim', name: 'own' });
+        const allocated = !!sc?.status?.allocation?.devices?.results?.length;
+        const sharerPending = /sharer-/.test(r.message.replace(/own-claimant[^;]*/g, ''));
+        if (allocated && sharerPending) return c.fail(`two pods referencing one allocated ResourceClaim run on ${node} at the same time`, r.message);
+        if (allocated && !own?.status?.allocation) return c.notRun('control-failed', `the control claim found no free device on ${node} (${r.message})`, 'run when the node has two free accelerators');
+        return c.notRun('control-failed', `the shared claim was not allocated on ${node}: ${r.message}`, 'run when the node has free accelerators');
+      }
       const sharedClaim = await s.get<Claim>({ apiVersion: dra.gv, kind: 'ResourceClaim', name: 'shared' });
       const ownClaim = await s.get<Claim>({ apiVersion: dra.gv, kind: 'ResourceClaim', name: 'own' });
       const results = sharedClaim?.status?.allocation?.devices?.results ?? [];
@@ -141,11 +160,12 @@ export default defineCheck({
       const [a, b, o] = [got('sharer-a'), got('sharer-b'), got('own-claimant')];
       if (!a || !b || !o) return c.notRun('control-failed', `a probe did not report (${[...failures].map(([p, why]) => `${p}: ${why}`).join('; ') || 'no result'})`);
       c.log(`sharer-a saw ${seen(a)}; sharer-b saw ${seen(b)}; own-claimant saw ${seen(o)}`);
+      if (![a, b, o].some((r) => r.identities.length)) return c.notRun('no-verdict', `no container showed a device identity (${env.profile.tool ? `${env.profile.tool.split(' ')[0]} ${a.toolAbsent ? 'absent' : 'printed none'}` : 'no vendor tool'}; sharer-a saw ${seen(a)})`, 'pass --image to a vendor image whose tool prints device identities');
       // Violations seen need no control: a sharer that sees more than one device, or another device.
       for (const [name, r] of [['sharer-a', a], ['sharer-b', b]] as const) {
-        if (r.identities.length > 1) return c.fail(`${name}, sharing one claimed device, sees exactly that device`, `it saw ${seen(r)}`);
+        if (r.identities.length > 1 || r.devices.length > 1) return c.fail(`${name}, sharing one claimed device, sees exactly that device`, `it saw ${seen(r)}`);
       }
-      if (!a.identities.length || !b.identities.length) return c.fail('both pods sharing one claim see the shared device', `sharer-a saw ${seen(a)}; sharer-b saw ${seen(b)}`);
+      if (!a.identities.length || !b.identities.length) return c.fail('both pods sharing one claim see the shared device (a pod with its own claim shows one)', `sharer-a saw ${seen(a)}; sharer-b saw ${seen(b)}`);
       if (a.identities[0] !== b.identities[0]) return c.fail('both pods sharing one claim see the same device', `sharer-a saw ${a.identities[0]}, sharer-b saw ${b.identities[0]}`);
       if (shared.identity && a.identities[0] !== shared.identity) return c.fail(`the sharers see the allocated device ${shared.device} (${shared.identity})`, `they saw ${a.identities[0]}`);
       // "The same device" means something only if a pod with its own claim is shown a different one.
@@ -154,9 +174,19 @@ export default defineCheck({
       if (o.identities[0] === a.identities[0]) return c.fail('a pod with its own claim sees a device other than the shared one', `it saw ${o.identities[0]} too`);
       c.pass(`both sharers saw ${a.identities[0]}${shared.identity ? `, the allocated device ${shared.device}` : ''}; the pod with its own claim saw ${o.identities[0]}`);
     });
+    // The sharers hold devices the partition and replica cases may need.
+    for (const n of ['sharer-a', 'sharer-b', 'own-claimant']) if (dra && free >= 2) await s.remove({ apiVersion: 'v1', kind: 'Pod', name: n }, { wait: true });
+    for (const n of ['shared', 'own']) if (dra && free >= 2) await s.remove({ apiVersion: dra.gv, kind: 'ResourceClaim', name: n }, { wait: true });
 
+    // A partition claim that stays unallocated because others hold every partition is the cluster's state.
+    const partitionTimeout = async (c: CaseHandle, expected: string, message: string) => {
+      const cl = await s.get<Claim>({ apiVersion: dra!.gv, kind: 'ResourceClaim', name: 'one-partition' });
+      if (!cl?.status?.allocation) return c.notRun('control-failed', `the partition claim was never allocated on ${node} (all partitions in use, or the selector matches none): ${message}`, 'run when the node has a free partition, or check --set sharing.partitionSelector');
+      return c.fail(expected, message);
+    };
     await s.case('PartitionSchedulable', async (c) => {
       const part = env.partitionResources.find((x) => x.node === node);
+      if (!part && env.partitionResources.length && !dra?.partitions) return c.notRun('control-failed', `partition resources are advertised on ${[...new Set(env.partitionResources.map((x) => x.node))].join(', ')}, not on the leased node ${node}`, 'run when one of those nodes is free');
       if (part) {
         const free = part.allocatable - (await usedOnNode(s, node, part.resource));
         if (free < 1) return c.notRun('control-failed', `${node} has no free ${part.resource}`, 'run when the node has a free partition');
@@ -165,13 +195,21 @@ export default defineCheck({
         if (!r.ok) return c.fail(`a pod requesting one ${part.resource} runs on ${node}`, r.message);
         return c.pass(`a pod requesting one ${part.resource} (a partition, its own resource) runs on ${node}`);
       }
+      if (dra?.partitions && !dra.partitions.nodes.includes(node)) return c.notRun('control-failed', `partitions are published on ${dra.partitions.nodes.join(', ')}, not on the leased node ${node}`, 'run when one of those nodes is free');
+      if (dra?.partitions?.deviceClass) {
+        await s.apply(claim('one-partition', undefined, dra.partitions.deviceClass));
+        await s.apply(pod('partition-user', { claim: 'one-partition' }));
+        const r = await s.waitForPods(['partition-user'], 'Running', 120_000);
+        if (!r.ok) return partitionTimeout(c, `a pod claiming one ${dra.partitions.deviceClass} device runs on ${node}`, r.message);
+        return c.pass(`a pod claiming one device of the partition class ${dra.partitions.deviceClass} runs on ${node}`);
+      }
       if (dra?.partitions) {
         const selector = s.settings['sharing.partitionSelector'] ?? env.profile.sharing?.draPartitionSelector;
         if (!selector) return c.notRun('no-verdict', `${dra.driver} publishes ${dra.partitions.count} partitionable device(s) (e.g. ${dra.partitions.example}), but kaic knows no selector that picks a partition of them`, 'pass --set sharing.partitionSelector=<CEL that matches partitions only>');
         await s.apply(claim('one-partition', selector));
         await s.apply(pod('partition-user', { claim: 'one-partition' }));
         const r = await s.waitForPods(['partition-user'], 'Running', 120_000);
-        if (!r.ok) return c.fail(`a pod claiming one partition (${selector}) runs on ${node}`, r.message);
+        if (!r.ok) return partitionTimeout(c, `a pod claiming one partition (${selector}) runs on ${node}`, r.message);
         const got = (await s.get<Claim>({ apiVersion: dra.gv, kind: 'ResourceClaim', name: 'one-partition' }))?.status?.allocation?.devices?.results?.[0];
         const isPartition = got && partitionsOf(dra.slices).names.has(`${got.pool}/${got.device}`);
         if (!got || !isPartition) return c.fail(`the claim with selector ${selector} is allocated a partition`, got ? `it got ${got.pool}/${got.device}, a whole device` : 'no allocation');
@@ -182,7 +220,8 @@ export default defineCheck({
 
     await s.case('ReplicasOversubscribe', async (c) => {
       const rep = env.replicas.find((x) => x.node === node);
-      if (!rep) return c.notApplicable(`${node} advertises no replicated ${env.profile.extendedResource ?? 'device-plugin'} resource (time-slicing or MPS)`);
+      if (!rep && env.replicas.length) return c.notRun('control-failed', `replicated devices are advertised on ${env.replicas.map((x) => x.node).join(', ')}, not on the leased node ${node}`, 'run when one of those nodes is free');
+      if (!rep) return c.notApplicable(`no node advertises a replicated ${env.profile.extendedResource ?? 'device-plugin'} resource (time-slicing or MPS)`);
       const want = rep.physical + 1;
       const n = await s.get<V1Node>({ apiVersion: 'v1', kind: 'Node', name: node });
       const free = (parseQuantity(n?.status?.allocatable?.[rep.resource]) ?? 0) - (await usedOnNode(s, node, rep.resource));
@@ -206,22 +245,34 @@ async function draFree(dra: DraPath, s: CheckScope, node: string): Promise<numbe
 type CounterSlice = Slice & { spec: { sharedCounters?: { name: string; counters: Record<string, { value: string }> }[]; devices?: (Slice['spec']['devices'] extends (infer D)[] | undefined ? D & { consumesCounters?: { counterSet: string; counters: Record<string, { value: string }> }[] } : never)[] } };
 
 /**
- * Partitions: devices that consume less than the whole of some counter set they draw on (a whole
- * GPU consumes all of it; a MIG slice or a memory partition less). Named `pool/device`.
+ * Partitions: devices that draw on a counter set that one device (the whole GPU) consumes entirely,
+ * for less than all of it. A counter set every device draws a part of (a PCIe or NVLink budget
+ * spanning GPUs) has no whole device, so it makes no partitions. Named `pool/device`.
  */
 export function partitionsOf(slices: readonly Slice[]): { partitions?: Partitions; names: Set<string> } {
   const totals = new Map<string, Record<string, number>>();
   for (const sl of slices as CounterSlice[]) for (const cs of sl.spec.sharedCounters ?? []) totals.set(`${sl.spec.pool.name}/${cs.name}`, Object.fromEntries(Object.entries(cs.counters).map(([k, v]) => [k, parseQuantity(v.value) ?? 0])));
-  const names = new Set<string>();
+  const users = new Map<string, { name: string; node?: string; whole: boolean }[]>();
   for (const sl of slices as CounterSlice[]) {
     for (const d of sl.spec.devices ?? []) {
-      const partial = (d.consumesCounters ?? []).some((cc) => {
-        const total = totals.get(`${sl.spec.pool.name}/${cc.counterSet}`);
-        return !!total && Object.entries(cc.counters).some(([k, v]) => (parseQuantity(v.value) ?? 0) < (total[k] ?? 0));
-      });
-      if (partial) names.add(`${sl.spec.pool.name}/${d.name}`);
+      for (const cc of d.consumesCounters ?? []) {
+        const key = `${sl.spec.pool.name}/${cc.counterSet}`;
+        const total = totals.get(key);
+        if (!total) continue;
+        const whole = Object.entries(total).every(([k, v]) => (parseQuantity(cc.counters[k]?.value) ?? 0) >= v);
+        users.set(key, [...(users.get(key) ?? []), { name: `${sl.spec.pool.name}/${d.name}`, ...(sl.spec.nodeName ? { node: sl.spec.nodeName } : {}), whole }]);
+      }
+    }
+  }
+  const names = new Set<string>();
+  const nodes = new Set<string>();
+  for (const list of users.values()) {
+    if (!list.some((u) => u.whole)) continue;
+    for (const u of list.filter((x) => !x.whole)) {
+      names.add(u.name);
+      if (u.node) nodes.add(u.node);
     }
   }
   const first = [...names][0];
-  return { names, ...(first ? { partitions: { count: names.size, example: first } } : {}) };
+  return { names, ...(first ? { partitions: { count: names.size, example: first, nodes: [...nodes] } } : {}) };
 }

@@ -44,6 +44,12 @@ test('partitions are devices drawing on less than a whole counter set; the whole
   const p = partitionsOf(partitionedSlices('real'));
   assert.deepEqual([...p.names].sort(), ['real/gpu-0-partition-0', 'real/gpu-0-partition-1']);
   assert.equal(p.partitions?.count, 2);
+  assert.deepEqual(p.partitions?.nodes, ['real']);
+  // A budget every GPU draws a part of (PCIe, NVLink) has no whole device: no partitions there.
+  const budget = partitionedSlices('real');
+  const devices = (budget[1]!.spec as { devices: { name: string }[] }).devices;
+  (budget[1]!.spec as { devices: unknown[] }).devices = devices.filter((d) => d.name !== 'gpu-0-full');
+  assert.equal(partitionsOf(budget).partitions, undefined);
   const plain: Slice[] = [{ metadata: { name: 's' }, spec: { driver: 'gpu.example.com', nodeName: 'real', pool: { name: 'real', generation: 1, resourceSliceCount: 1 }, devices: [{ name: 'gpu-0' }] } }];
   assert.equal(partitionsOf(plain).partitions, undefined);
 });
@@ -64,11 +70,13 @@ test('time-slicing replicas and MIG resources are found from the device plugin\'
     { metadata: { name: 'ts', labels: { 'nvidia.com/gpu.replicas': '4', 'nvidia.com/gpu.count': '2' } }, status: { conditions: ready, allocatable: { 'nvidia.com/gpu': '8' } } },
     { metadata: { name: 'mig', labels: {} }, status: { conditions: ready, allocatable: { 'nvidia.com/mig-1g.10gb': '7', 'nvidia.com/gpu': '0' } } },
     // A replicas label whose allocatable is not above the physical count is not oversubscription.
+    // NVIDIA's renameByDefault: the replicas are advertised as nvidia.com/gpu.shared.
+    { metadata: { name: 'renamed', labels: { 'nvidia.com/gpu.replicas': '2', 'nvidia.com/gpu.count': '1' } }, status: { conditions: ready, allocatable: { 'nvidia.com/gpu.shared': '2' } } },
     { metadata: { name: 'plain', labels: { 'nvidia.com/gpu.replicas': '4', 'nvidia.com/gpu.count': '2' } }, status: { conditions: ready, allocatable: { 'nvidia.com/gpu': '2' } } },
   ];
   const d = await gpuSharing.discover(ctx(nodes, []));
   assert.ok(d.ready);
-  assert.deepEqual(d.env.replicas, [{ node: 'ts', resource: 'nvidia.com/gpu', replicas: 4, physical: 2 }]);
+  assert.deepEqual(d.env.replicas, [{ node: 'ts', resource: 'nvidia.com/gpu', replicas: 4, physical: 2 }, { node: 'renamed', resource: 'nvidia.com/gpu.shared', replicas: 2, physical: 1 }]);
   assert.deepEqual(d.env.partitionResources, [{ node: 'mig', resource: 'nvidia.com/mig-1g.10gb', allocatable: 7 }]);
   assert.equal(d.env.dra, undefined);
 });

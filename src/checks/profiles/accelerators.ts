@@ -44,11 +44,13 @@ export interface SharingConventions {
   readonly partitionResource?: string;
   /** A DRA CEL selector that matches partitions only (not whole devices). */
   readonly draPartitionSelector?: string;
+  /** A DRA DeviceClass holding partitions only (NVIDIA's static MIG devices). */
+  readonly partitionDeviceClass?: string;
 }
 
 export const PROFILES: Readonly<Record<string, AcceleratorProfile>> = {
   nvidia: { name: 'nvidia', extendedResource: 'nvidia.com/gpu', deviceClass: 'gpu.nvidia.com', nodeLabel: 'nvidia.com/gpu.present', taintKeys: ['nvidia.com/gpu'], deviceFiles: ['/dev/nvidia[0-9]*'], tool: 'nvidia-smi -L', identityAttribute: 'uuid', visibleDevicesEnv: 'NVIDIA_VISIBLE_DEVICES',
-    sharing: { replicasLabel: 'nvidia.com/gpu.replicas', physicalCountLabel: 'nvidia.com/gpu.count', partitionResource: '^nvidia\\.com/mig-', draPartitionSelector: 'device.attributes["gpu.nvidia.com"].type == "mig"' } },
+    sharing: { replicasLabel: 'nvidia.com/gpu.replicas', physicalCountLabel: 'nvidia.com/gpu.count', partitionResource: '^nvidia\\.com/mig-', partitionDeviceClass: 'mig.nvidia.com' } },
   amd: { name: 'amd', extendedResource: 'amd.com/gpu', deviceClass: 'gpu.amd.com', nodeLabel: 'amd.com/gpu.present', taintKeys: ['amd.com/gpu'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'amd-smi list', identityAttribute: 'uuid', visibleDevicesEnv: 'AMD_VISIBLE_DEVICES' },
   intel: { name: 'intel', extendedResource: 'gpu.intel.com/i915', deviceClass: 'gpu.intel.com', nodeLabel: 'intel.feature.node.kubernetes.io/gpu', taintKeys: ['gpu.intel.com/i915'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'xpu-smi discovery', identityAttribute: 'uuid' },
   neuron: { name: 'neuron', extendedResource: 'aws.amazon.com/neuron', deviceClass: 'neuron.aws.com', nodeLabel: 'aws.amazon.com/neuron.present', taintKeys: ['aws.amazon.com/neuron'], deviceFiles: ['/dev/neuron[0-9]*'], tool: 'neuron-ls', identityAttribute: 'uuid' },
