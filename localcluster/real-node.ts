@@ -22,6 +22,13 @@ export const DEVICE_PLUGIN_RESOURCE = 'example.com/gpu';
 export const DEVICE_PLUGIN_DEVICES = 4;
 export const DRA_EXAMPLE_DRIVER = 'gpu.example.com';
 export const DRA_EXAMPLE_DEVICES = 4;
+/**
+ * The simulated driver version: what the DRA example driver publishes as every device's
+ * driverVersion, advertised on the node as GPU feature discovery would (a label), and handed to each
+ * container the device plugin grants (KAIC_GPU_DRIVER_VERSION), as NVIDIA's toolkit injects nvidia-smi.
+ */
+export const SIMULATED_DRIVER_VERSION = '1.0.0';
+export const DRIVER_VERSION_LABEL = 'example.com/gpu.driver-version';
 export const POD_CIDR = '10.88.0.0/16';
 const CNI_BRIDGE = 'kaic0';
 const CNI_NETWORK = 'kaic';
@@ -51,6 +58,8 @@ export interface RealNodeTwin {
   readonly shareAllDevices?: boolean;
   /** The DRA example driver's common CDI device (injected with every claim) also carries every device. */
   readonly draCdiExposesAllDevices?: boolean;
+  /** The device plugin hands containers this driver version instead of the one the node advertises. */
+  readonly injectedDriverVersion?: string;
 }
 
 export interface RealNodeBinaries {
@@ -461,7 +470,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
     '--kubeconfig', cfg.kubeconfig,
     '--hostname-override', REAL_NODE_NAME,
     '--node-ip', nodeIP,
-    '--node-labels', `${REAL_NODE_LABEL}=true,kaic.dev/accelerators=simulated`,
+    '--node-labels', `${REAL_NODE_LABEL}=true,kaic.dev/accelerators=simulated,${DRIVER_VERSION_LABEL}=${SIMULATED_DRIVER_VERSION}`,
     '--root-dir', NODE_PATHS.kubelet,
     '--cert-dir', join(NODE_PATHS.lib, 'kubelet-pki'),
     '--v=2',
@@ -491,7 +500,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
 }
 
 function twinText(t?: RealNodeTwin): string {
-  const s = [t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices'].filter(Boolean);
+  const s = [t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
   return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
 }
 
@@ -504,6 +513,7 @@ function startPlugins(cfg: RealNodeConfig) {
     '--dev-dir', NODE_PATHS.devices,
     '--node-name', REAL_NODE_NAME,
     ...(cfg.twin?.shareAllDevices ? ['--share-all-devices'] : []),
+    '--driver-version', cfg.twin?.injectedDriverVersion ?? SIMULATED_DRIVER_VERSION,
   ], cfg.logs);
   startProcess('dra-driver', cfg.bin.draKubeletPlugin, [
     '--node-name', REAL_NODE_NAME,

@@ -34,6 +34,7 @@ type plugin struct {
 	names    []string // kaic-gpu0, kaic-gpu1, ...
 	uuids    map[string]string
 	shareAll bool
+	driver   string
 	stop     chan struct{}
 }
 
@@ -44,9 +45,10 @@ func main() {
 	node := flag.String("node-name", "", "node name, part of each device's UUID")
 	socketDir := flag.String("socket-dir", pluginapi.DevicePluginPath, "the kubelet's device plugin directory")
 	shareAll := flag.Bool("share-all-devices", false, "SABOTAGE: give every device to every container (the twin that must fail isolation checks)")
+	driver := flag.String("driver-version", "", "the simulated driver version the runtime hands each granted container in KAIC_GPU_DRIVER_VERSION (as NVIDIA's toolkit injects nvidia-smi)")
 	flag.Parse()
 
-	p := &plugin{resource: *resource, devDir: *devDir, uuids: map[string]string{}, shareAll: *shareAll, stop: make(chan struct{})}
+	p := &plugin{resource: *resource, devDir: *devDir, uuids: map[string]string{}, shareAll: *shareAll, driver: *driver, stop: make(chan struct{})}
 	if err := p.createDevices(*count, *node); err != nil {
 		log.Fatalf("creating device nodes: %v", err)
 	}
@@ -205,6 +207,9 @@ func (p *plugin) Allocate(_ context.Context, req *pluginapi.AllocateRequest) (*p
 		}
 		resp.Envs["KAIC_GPU_DEVICES"] = strings.Join(ids, ",")
 		resp.Envs["KAIC_GPU_UUIDS"] = strings.Join(uuids, ",")
+		if p.driver != "" {
+			resp.Envs["KAIC_GPU_DRIVER_VERSION"] = p.driver
+		}
 		out.ContainerResponses = append(out.ContainerResponses, resp)
 		log.Printf("allocate %v -> %v", cr.DevicesIds, ids)
 	}

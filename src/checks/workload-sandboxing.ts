@@ -2,7 +2,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { defineCheck, type KObject } from './api.js';
 import { classifyHandler, SANDBOX_NAME_HINT } from './profiles/sandboxes.js';
 import { isReadyNode, nodeName } from './support/nodes.js';
-import { onNodes, restrictedPod } from './support/pods.js';
+import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { text } from './settings.js';
 
 interface RuntimeClass {
@@ -16,7 +16,10 @@ interface Env {
   /** What kaic knows the handler to be ("gVisor"), or why it is tried ("named like a sandbox"). */
   readonly what: string;
   readonly node: string;
-  readonly kernelVersion: string;
+  /** The node's kubelet lists the handler in status.runtimeHandlers. */
+  readonly handlerListed: boolean;
+  /** The node's own boot id (status.nodeInfo.bootID): the host kernel's identity. */
+  readonly bootId: string;
   readonly nodeAddresses: readonly string[];
   readonly tolerations: { key: string; operator: string }[];
 }
@@ -89,48 +92,60 @@ export default defineCheck({
     const sorted = classes.map((rc) => ({ rc, c: classifyHandler(rc.handler) }));
     found.runtimeClasses = sorted.map(({ rc, c }) => `${rc.metadata.name} (handler ${rc.handler}: ${c.kind === 'sandbox' ? c.what : c.kind})`).join(', ') || 'none';
     const wanted = set['sandbox.runtimeClass'];
-    let pick: { rc: RuntimeClass; what: string } | undefined;
+    // Candidates in order: the one named with --set; else every class whose handler is a known
+    // sandbox; else classes named like a sandbox whose handler is ordinary (they claim what their
+    // handler cannot give: proven, so they can FAIL). A name-hinted class with an unrecognised
+    // handler is reported, never proven without --set.
+    let candidates: { rc: RuntimeClass; what: string }[];
     if (wanted) {
       const rc = classes.find((x) => x.metadata.name === wanted);
       if (!rc) return { ready: false, reason: 'missing-component', detail: `--set sandbox.runtimeClass=${wanted}: no such RuntimeClass (found: ${found.runtimeClasses})`, found };
       const c = classifyHandler(rc.handler);
-      pick = { rc, what: c.kind === 'sandbox' ? c.what : `chosen with --set (handler ${rc.handler}, ${c.kind})` };
+      candidates = [{ rc, what: c.kind === 'sandbox' ? c.what : `chosen with --set (handler ${rc.handler}, ${c.kind})` }];
     } else {
-      const known = sorted.find(({ c }) => c.kind === 'sandbox');
-      // A class named like a sandbox is tried whatever its handler: it claims to be one.
-      const named = sorted.find(({ rc }) => SANDBOX_NAME_HINT.test(rc.metadata.name));
-      if (known) pick = { rc: known.rc, what: (known.c as { what: string }).what };
-      else if (named) pick = { rc: named.rc, what: `named like a sandbox (handler ${named.rc.handler})` };
+      const known = sorted.filter(({ c }) => c.kind === 'sandbox').map(({ rc, c }) => ({ rc, what: (c as { what: string }).what }));
+      const named = sorted.filter(({ rc, c }) => c.kind === 'ordinary' && SANDBOX_NAME_HINT.test(rc.metadata.name)).map(({ rc }) => ({ rc, what: `named like a sandbox, with the ordinary handler ${rc.handler}` }));
+      candidates = known.length ? known : named;
     }
-    if (!pick) {
-      const unknown = sorted.filter(({ c }) => c.kind === 'unrecognised').map(({ rc }) => rc.metadata.name);
+    const unknown = sorted.filter(({ c }) => c.kind === 'unrecognised').map(({ rc }) => rc.metadata.name);
+    if (unknown.length) found.unrecognised = `${unknown.join(', ')} (prove one with --set sandbox.runtimeClass=NAME)`;
+    if (!candidates.length) {
       return unknown.length
         ? { ready: false, reason: 'no-verdict', detail: `RuntimeClass(es) with handlers kaic does not recognise: ${unknown.join(', ')}; none is known to be a sandbox`, remedy: `name the sandbox to prove: --set sandbox.runtimeClass=${unknown[0]}`, found }
         : { ready: false, reason: 'missing-component', detail: `no sandboxed RuntimeClass (gVisor runsc, Kata Containers, …)${agents.length ? '; the agent-sandbox API is served, but kaic proves the RuntimeClass its sandboxes use: name it with --set sandbox.runtimeClass' : ''}`, remedy: 'install gVisor or Kata Containers with a RuntimeClass, or name one with --set sandbox.runtimeClass=NAME', found };
     }
-    const sel = pick.rc.scheduling?.nodeSelector ?? {};
-    const fits = (n: V1Node) => isReadyNode(n) && !n.spec?.unschedulable && Object.entries(sel).every(([k, v]) => n.metadata?.labels?.[k] === v);
-    const candidates = cluster.nodes.filter(fits);
-    const real = candidates.filter((n) => !cluster.isSimulated(nodeName(n)));
-    found.sandbox = `${pick.rc.metadata.name}: ${pick.what}`;
-    if (!real.length) {
-      return { ready: false, reason: candidates.length ? 'simulated-nodes' : 'missing-component', detail: candidates.length ? `the ${candidates.length} node(s) RuntimeClass ${pick.rc.metadata.name} may use are simulated (kwok): no container runs there` : `no Ready node matches RuntimeClass ${pick.rc.metadata.name}'s nodeSelector ${JSON.stringify(sel)}`, remedy: 'run against a cluster with real nodes that offer the sandbox runtime', found };
+    const why: string[] = [];
+    for (const pick of candidates) {
+      const sel = pick.rc.scheduling?.nodeSelector ?? {};
+      const fits = (n: V1Node) => isReadyNode(n) && !n.spec?.unschedulable && n.metadata?.labels?.['kubernetes.io/os'] !== 'windows' && Object.entries(sel).every(([k, v]) => n.metadata?.labels?.[k] === v);
+      const real = cluster.nodes.filter(fits).filter((n) => !cluster.isSimulated(nodeName(n)));
+      if (!real.length) {
+        why.push(`${pick.rc.metadata.name}: ${cluster.nodes.some(fits) ? 'its nodes are simulated (kwok)' : `no Ready node matches its nodeSelector ${JSON.stringify(sel)}`}`);
+        continue;
+      }
+      // Nodes whose kubelet lists the handler (status.runtimeHandlers, 1.30+) first.
+      const lists = (n: V1Node) => ((n.status as { runtimeHandlers?: { name: string }[] } | undefined)?.runtimeHandlers ?? []).some((h) => h.name === pick.rc.handler);
+      const node = real.find(lists) ?? real[0]!;
+      const taints = (node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule').map((t) => t.key);
+      found.sandbox = `${pick.rc.metadata.name}: ${pick.what}`;
+      if (why.length) found.skipped = why.join('; ');
+      return {
+        ready: true,
+        env: {
+          runtimeClass: pick.rc.metadata.name,
+          handler: pick.rc.handler,
+          what: pick.what,
+          node: nodeName(node),
+          handlerListed: lists(node),
+          bootId: node.status?.nodeInfo?.bootID ?? '',
+          nodeAddresses: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address),
+          tolerations: [...new Set(taints)].sort().map((key) => ({ key, operator: 'Exists' })),
+        },
+        found,
+      };
     }
-    const node = real[0]!;
-    const taints = (node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule').map((t) => t.key);
-    return {
-      ready: true,
-      env: {
-        runtimeClass: pick.rc.metadata.name,
-        handler: pick.rc.handler,
-        what: pick.what,
-        node: nodeName(node),
-        kernelVersion: node.status?.nodeInfo?.kernelVersion ?? '',
-        nodeAddresses: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address),
-        tolerations: [...new Set(taints)].sort().map((key) => ({ key, operator: 'Exists' })),
-      },
-      found,
-    };
+    const allSim = why.every((w) => /simulated/.test(w));
+    return { ready: false, reason: allSim ? 'simulated-nodes' : 'missing-component', detail: `no sandboxed RuntimeClass has a real node to run on: ${why.join('; ')}`, remedy: 'run against a cluster with real nodes that offer the sandbox runtime', found };
   },
 
   async prove(env: Env, s) {
@@ -142,9 +157,14 @@ export default defineCheck({
     });
     await s.apply(pod('sandboxed', true));
     await s.apply(pod('ordinary', false));
-    const read = async (name: string): Promise<{ view: HostView } | { error: string }> => {
+    const read = async (name: string): Promise<{ view: HostView } | { error: string; cause?: string }> => {
       const running = await s.waitForPods([name], 'Running', 120_000);
-      if (!running.ok) return { error: running.message };
+      if (!running.ok) {
+        const refused = await schedulerRefused(s, name);
+        if (refused) return { error: running.message, cause: `the scheduler could not place it: ${refused}` };
+        if (!env.handlerListed && /no runtime for|runtime handler|RuntimeHandler|handler .* not/i.test(running.message)) return { error: running.message, cause: `the handler ${env.handler} is not configured on ${env.node} (its kubelet does not list it)` };
+        return { error: running.message };
+      }
       const r = await s.poll(`the probe in ${name} to finish`, async () => {
         const v = parseHostView(await s.logs(name, 'probe'));
         return v.done ? v : undefined;
@@ -158,27 +178,37 @@ export default defineCheck({
     if ('view' in ordinary) s.evidence('ordinary.txt', JSON.stringify(ordinary.view, null, 2));
 
     await s.case('SandboxPodRuns', async (c) => {
+      if ('error' in sandbox && sandbox.cause) return c.notRun('control-failed', `the sandboxed pod did not run on ${env.node}: ${sandbox.cause}`, 'run when a node that offers the handler has room');
       if ('error' in sandbox) return c.fail(`a pod with runtimeClassName ${env.runtimeClass} (handler ${env.handler}) runs on ${env.node}`, sandbox.error);
       c.pass(`a pod with runtimeClassName ${env.runtimeClass} (${env.what}) runs on ${env.node} and reports ${describe(sandbox.view)}`);
     });
 
-    await s.case('SandboxKernelIsNotHost', async (c) => {
+    const kernel = await s.case('SandboxKernelIsNotHost', async (c) => {
       if ('error' in sandbox) return c.notRun('control-failed', `the sandboxed pod did not run (${sandbox.error})`);
       if ('error' in ordinary) return c.notRun('control-failed', `the ordinary pod on ${env.node}, the control, did not run (${ordinary.error})`);
       const sb = sandbox.view;
       const ord = ordinary.view;
       c.log(`sandboxed: ${describe(sb)}; ${sb.version ?? ''}`);
       c.log(`ordinary:  ${describe(ord)}; ${ord.version ?? ''}`);
-      // The control: the ordinary pod shows the node's own kernel, so the probe reads the host's identity.
-      if (!ord.bootId || !ord.kernel) return c.notRun('control-failed', `the ordinary pod's probe showed no kernel identity (${describe(ord)})`);
-      if (env.kernelVersion && ord.kernel !== env.kernelVersion) return c.notRun('control-failed', `the ordinary pod shows kernel ${ord.kernel}, not the node's ${env.kernelVersion}: ordinary pods here do not see the host's kernel either, so there is no host identity to compare with`);
-      if (!sb.bootId) return c.fail(`the sandbox reports a kernel identity of its own`, `it reported no boot id (${describe(sb)})`);
-      if (sb.bootId === ord.bootId) return c.fail(`a pod in ${env.runtimeClass} runs on a kernel other than the node's`, `it shares the node's kernel: the same boot id ${sb.bootId} and kernel ${sb.kernel ?? '?'} as an ordinary pod on ${env.node}${sb.version === ord.version ? `, and the same /proc/version (${sb.version})` : ''}`);
-      c.pass(`the sandbox runs its own kernel: boot id ${sb.bootId} and kernel ${sb.kernel ?? '?'}, where an ordinary pod on ${env.node} shows the node's kernel ${ord.kernel} (boot id ${ord.bootId})`);
+      // The host's identity: the node's own boot id, which the ordinary pod must show (the control:
+      // the probe reads the host kernel's identity where the host kernel is what runs the pod).
+      const hostBoot = env.bootId || ord.bootId;
+      if (!hostBoot || !ord.bootId) return c.notRun('control-failed', `neither the node nor the ordinary pod gave the host's boot id (${describe(ord)})`);
+      if (env.bootId && ord.bootId !== env.bootId) return c.notRun('control-failed', `the ordinary pod shows boot id ${ord.bootId}, not the node's ${env.bootId}: ordinary pods here do not run on the host kernel either (a sandboxed default runtime?), so there is no control`);
+      if (!sb.bootId) return c.notRun('no-verdict', `the sandbox shows no boot id (${describe(sb)}): no kernel identity to compare`, 'run with a probe image whose shell can read /proc/sys/kernel/random/boot_id');
+      if (sb.bootId === hostBoot) return c.fail(`a pod in ${env.runtimeClass} runs on a kernel other than the node's`, `it shares the node's kernel: boot id ${sb.bootId} is the node's, kernel ${sb.kernel ?? '?'} as an ordinary pod on ${env.node} shows${sb.version === ord.version ? `, and the same /proc/version (${sb.version})` : ''}`);
+      // A different boot id with a byte-identical kernel build string may be a per-container
+      // boot_id overlay on the host kernel: no verdict rather than a PASS.
+      if (sb.version && sb.version === ord.version && sb.kernel === ord.kernel) return c.notRun('no-verdict', `the sandbox shows its own boot id ${sb.bootId}, but the very same kernel build as the host (${sb.version}): an overlaid boot id cannot be told from a guest kernel`);
+      c.pass(`the sandbox runs its own kernel: boot id ${sb.bootId} and kernel ${sb.kernel ?? '?'}, where the node's boot id is ${hostBoot} and an ordinary pod on ${env.node} shows the node's kernel ${ord.kernel}`);
     });
 
     await s.case('SandboxSeesNoHost', async (c) => {
       if ('error' in sandbox) return c.notRun('control-failed', `the sandboxed pod did not run (${sandbox.error})`);
+      // Kubernetes' own namespaces hide host processes, paths and addresses from any pod, and the
+      // run's restricted namespace forbids the host* settings that would show them: no control can
+      // show the probe seeing them. What the sandbox hides means something only on its own kernel.
+      if (kernel.verdict !== 'pass') return c.notRun('no-verdict', `the sandbox was not shown to run its own kernel (${kernel.verdict}); without that, hidden host processes and paths are only Kubernetes' namespaces, which every pod has`);
       const sb = sandbox.view;
       const hostProcs = sb.processes.filter((p) => HOST_PROCESSES.test(p));
       if (hostProcs.length) return c.fail('no host process is visible inside the sandbox', `it sees ${[...new Set(hostProcs)].join(', ')}`);

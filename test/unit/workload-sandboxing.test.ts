@@ -45,7 +45,7 @@ const facts = (nodes: object[], groups: Record<string, string[]> = {}): ClusterF
   isSimulated: (n) => n.startsWith('kwok-'),
   allSimulated: false,
 });
-const ready = { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kernelVersion: '6.1.0' }, addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] };
+const ready = { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kernelVersion: '6.1.0', bootID: 'b00t' }, addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] };
 const ctx = (classes: object[], nodes: object[], set: string | undefined = undefined, groups: Record<string, string[]> = {}): DiscoverContext<{ 'sandbox.runtimeClass': string | undefined }> => ({
   cluster: facts(nodes, groups),
   settings: { 'sandbox.runtimeClass': set },
@@ -67,6 +67,7 @@ test('discovery prefers a known sandbox handler, honours the RuntimeClass\'s nod
   const d = await sandboxing.discover(ctx(classes, nodes));
   assert.ok(d.ready);
   assert.equal(d.env.runtimeClass, 'kata');
+  assert.equal(d.env.bootId, 'b00t');
   assert.equal(d.env.node, 'katanode');
   assert.deepEqual(d.env.tolerations, [{ key: 'sandbox', operator: 'Exists' }]);
   assert.deepEqual(d.env.nodeAddresses, ['192.0.2.2']);
@@ -81,6 +82,12 @@ test('an unrecognised handler is reported and never failed; --set names it; none
   const none = await sandboxing.discover(ctx([], nodes, undefined, { 'agents.x-k8s.io': ['v1alpha1'] }));
   assert.ok(!none.ready && none.reason === 'missing-component');
   assert.equal(none.found?.agentSandboxApi, 'agents.x-k8s.io v1alpha1');
+  // Named like a sandbox, with a handler kaic does not know: reported, not proven (and never failed).
+  const hinted = await sandboxing.discover(ctx([{ metadata: { name: 'sandbox' }, handler: 'krun' }], nodes));
+  assert.ok(!hinted.ready && hinted.reason === 'no-verdict');
+  // Named like a sandbox, with plain runc: proven (the twin), so it can FAIL.
+  const twin = await sandboxing.discover(ctx([{ metadata: { name: 'gvisor' }, handler: 'runc' }], nodes));
+  assert.ok(twin.ready && twin.env.runtimeClass === 'gvisor' && /ordinary handler runc/.test(twin.env.what));
   const onlyKwok = await sandboxing.discover(ctx([{ metadata: { name: 'gvisor' }, handler: 'runsc' }], [{ metadata: { name: 'kwok-1', labels: {} }, status: ready }]));
   assert.ok(!onlyKwok.ready && onlyKwok.reason === 'simulated-nodes');
 });

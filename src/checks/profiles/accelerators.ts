@@ -33,6 +33,22 @@ export interface AcceleratorProfile {
   readonly simulated?: boolean;
   /** How the vendor shows GPU sharing, where it has a convention kaic knows. */
   readonly sharing?: SharingConventions;
+  /** Where the platform advertises driver and CUDA versions, and how a container reads them. */
+  readonly versions?: Readonly<Partial<Record<'driver' | 'cuda', VersionSource>>>;
+}
+
+export interface VersionSource {
+  /** DRA device attribute (a version or string). */
+  readonly attribute?: string;
+  /** Node label (GPU feature discovery). */
+  readonly label?: string;
+  /** Inside a granted container: an environment variable the runtime sets... */
+  readonly env?: string;
+  /** ...or a command the runtime injected, whose output `pattern` (group 1) reads. */
+  readonly command?: string;
+  readonly pattern?: string;
+  /** The allocation paths whose containers carry it (both by default). */
+  readonly paths?: readonly ('dra' | 'plugin')[];
 }
 
 export interface SharingConventions {
@@ -50,14 +66,20 @@ export interface SharingConventions {
 
 export const PROFILES: Readonly<Record<string, AcceleratorProfile>> = {
   nvidia: { name: 'nvidia', extendedResource: 'nvidia.com/gpu', deviceClass: 'gpu.nvidia.com', nodeLabel: 'nvidia.com/gpu.present', taintKeys: ['nvidia.com/gpu'], deviceFiles: ['/dev/nvidia[0-9]*'], tool: 'nvidia-smi -L', identityAttribute: 'uuid', visibleDevicesEnv: 'NVIDIA_VISIBLE_DEVICES',
-    sharing: { replicasLabel: 'nvidia.com/gpu.replicas', physicalCountLabel: 'nvidia.com/gpu.count', partitionResource: '^nvidia\\.com/mig-', partitionDeviceClass: 'mig.nvidia.com' } },
+    sharing: { replicasLabel: 'nvidia.com/gpu.replicas', physicalCountLabel: 'nvidia.com/gpu.count', partitionResource: '^nvidia\\.com/mig-', partitionDeviceClass: 'mig.nvidia.com' },
+    versions: {
+      driver: { attribute: 'driverVersion', label: 'nvidia.com/cuda.driver-version.full', command: 'nvidia-smi --query-gpu=driver_version --format=csv,noheader', pattern: '^\\s*([0-9][0-9.]*)' },
+      cuda: { attribute: 'cudaDriverVersion', label: 'nvidia.com/cuda.runtime-version.full', command: 'nvidia-smi', pattern: 'CUDA Version:\\s*([0-9][0-9.]*)' },
+    } },
   amd: { name: 'amd', extendedResource: 'amd.com/gpu', deviceClass: 'gpu.amd.com', nodeLabel: 'amd.com/gpu.present', taintKeys: ['amd.com/gpu'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'amd-smi list', identityAttribute: 'uuid', visibleDevicesEnv: 'AMD_VISIBLE_DEVICES' },
   intel: { name: 'intel', extendedResource: 'gpu.intel.com/i915', deviceClass: 'gpu.intel.com', nodeLabel: 'intel.feature.node.kubernetes.io/gpu', taintKeys: ['gpu.intel.com/i915'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'xpu-smi discovery', identityAttribute: 'uuid' },
   neuron: { name: 'neuron', extendedResource: 'aws.amazon.com/neuron', deviceClass: 'neuron.aws.com', nodeLabel: 'aws.amazon.com/neuron.present', taintKeys: ['aws.amazon.com/neuron'], deviceFiles: ['/dev/neuron[0-9]*'], tool: 'neuron-ls', identityAttribute: 'uuid' },
   /** The local cluster's real node: the DRA example driver (CDI) and kaic's simulated device plugin. */
   // DRA: the example driver names each allocated device in GPU_DEVICE_<n>=gpu-<n> through CDI. Device
   // plugin: kaic's plugin mounts /dev/kaic-gpu<n> and lists the devices' UUIDs in KAIC_GPU_UUIDS.
-  example: { name: 'example', extendedResource: 'example.com/gpu', deviceClass: 'gpu.example.com', taintKeys: [], deviceFiles: ['/dev/kaic-gpu[0-9]*'], identityEnv: '^(?:GPU_DEVICE_[0-9]+|KAIC_GPU_UUIDS)=(.+)$', identityAttribute: 'uuid', identityIsDeviceName: true, simulated: true },
+  example: { name: 'example', extendedResource: 'example.com/gpu', deviceClass: 'gpu.example.com', taintKeys: [], deviceFiles: ['/dev/kaic-gpu[0-9]*'], identityEnv: '^(?:GPU_DEVICE_[0-9]+|KAIC_GPU_UUIDS)=(.+)$', identityAttribute: 'uuid', identityIsDeviceName: true, simulated: true,
+    // The example driver publishes driverVersion; the node's label and the plugin's KAIC_GPU_DRIVER_VERSION stand in for GFD and an injected tool.
+    versions: { driver: { attribute: 'driverVersion', label: 'example.com/gpu.driver-version', env: 'KAIC_GPU_DRIVER_VERSION', paths: ['plugin'] } } },
 };
 
 export class ProfileError extends Error {}

@@ -19,7 +19,7 @@ export const SANDBOX_HANDLERS: readonly SandboxKind[] = [
 export const ORDINARY_HANDLERS = /^(runc|crun|youki|runhcs|nvidia|nvidia-container-runtime|nvidia-cdi|nvidia-legacy|containerd-shim-runc-v2)$/;
 
 /** RuntimeClass names that claim a sandbox. */
-export const SANDBOX_NAME_HINT = /gvisor|runsc|kata|sandbox|firecracker|microvm|isolat/i;
+export const SANDBOX_NAME_HINT = /gvisor|runsc|kata|sandbox|firecracker|microvm/i;
 
 export type HandlerClass = { readonly kind: 'sandbox'; readonly what: string } | { readonly kind: 'ordinary' } | { readonly kind: 'unrecognised' };
 
