@@ -94,6 +94,7 @@ export function nodeBinaries(v = readVersions()): RealNodeBinaries {
     coredns: join(bin, `coredns-${v.COREDNS_VERSION}`, 'coredns'),
     draKubeletPlugin: join(bin, `dra-example-driver-${v.DRA_EXAMPLE_DRIVER_VERSION}`, 'dra-example-kubeletplugin'),
     devicePlugin: join(kaicNode, 'kaic-device-plugin'),
+    gpuExporter: join(kaicNode, 'kaic-gpu-exporter'),
     pause: join(kaicNode, 'pause'),
     runc: '/usr/sbin/runc',
     cniBin: '/usr/lib/cni',

@@ -60,6 +60,8 @@ export interface RealNodeTwin {
   readonly draCdiExposesAllDevices?: boolean;
   /** The device plugin hands containers this driver version instead of the one the node advertises. */
   readonly injectedDriverVersion?: string;
+  /** The metrics exporter leaves out one device's utilisation, every per-device label, or one device. */
+  readonly metrics?: 'omit-utilisation' | 'no-device-labels' | 'omit-device';
 }
 
 export interface RealNodeBinaries {
@@ -73,6 +75,7 @@ export interface RealNodeBinaries {
   readonly coredns: string;
   readonly draKubeletPlugin: string;
   readonly devicePlugin: string;
+  readonly gpuExporter: string;
   readonly pause: string;
   readonly runc: string;
   readonly cniBin: string;
@@ -104,7 +107,7 @@ interface Owner {
 
 export class RealNodeError extends Error {}
 
-const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver'] as const;
+const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter'] as const;
 type Component = (typeof COMPONENTS)[number];
 
 function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; allowFail?: boolean } = {}): { ok: boolean; out: string; err: string } {
@@ -481,7 +484,8 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   startProcess('coredns', cfg.bin.coredns, ['-conf', join(NODE_PATHS.run, 'Corefile')], cfg.logs);
   startPlugins(cfg);
 
-  const all = [...COMPONENTS];
+  // The exporter starts once the driver has published its devices (it reports those).
+  const all = COMPONENTS.filter((c) => c !== 'gpu-exporter');
   const ready = () => {
     assertRunning(cfg, all);
     const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu}'], undefined, true);
@@ -496,11 +500,12 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   const dnsReady = () => fetch('http://127.0.0.1:18181/ready', { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
   await waitUntil('CoreDNS to be ready', async () => { assertRunning(cfg, all); return (await dnsReady()) || undefined; }, 20_000);
   if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi();
+  await startExporter(cfg, nodeIP);
   log(`real node ${REAL_NODE_NAME} Ready (${nodeIP})${twinText(cfg.twin)}`);
 }
 
 function twinText(t?: RealNodeTwin): string {
-  const s = [t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
+  const s = [t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
   return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
 }
 
@@ -552,9 +557,40 @@ async function sabotageDraCdi() {
   renameSync(`${file}.tmp`, file);
 }
 
-/** Restarts only the device plugins, with the given twin switches (the kubelet keeps running). */
+export const EXPORTER_PORT = 9400;
+
+/**
+ * kaic-gpu-exporter for the DRA example driver's devices (index, name and UUID from the node's
+ * ResourceSlice), on the node's address, behind a Service named and labelled as NVIDIA's DCGM
+ * exporter's is (no selector: the exporter is a host process, its endpoint is the node).
+ */
+async function startExporter(cfg: RealNodeConfig, nodeIP: string) {
+  const read = () => {
+    const r = kubectl(cfg, ['get', 'resourceslices', '--field-selector', `spec.nodeName=${REAL_NODE_NAME},spec.driver=${DRA_EXAMPLE_DRIVER}`, '-o', 'jsonpath={range .items[*].spec.devices[*]}{.attributes.index.int}={.name}={.attributes.uuid.string}{","}{end}'], undefined, true);
+    const devs = r.ok ? r.out.split(',').filter((x) => /^\d+=[^=]+=\S+$/.test(x)) : [];
+    return devs.length === DRA_EXAMPLE_DEVICES ? devs : undefined;
+  };
+  const devices = await waitUntil(`the ${DRA_EXAMPLE_DEVICES} devices of the DRA example driver`, read, 30_000);
+  const t = cfg.twin?.metrics;
+  startProcess('gpu-exporter', cfg.bin.gpuExporter, [
+    '--listen', `${nodeIP}:${EXPORTER_PORT}`,
+    '--node-name', REAL_NODE_NAME,
+    '--devices', devices.join(','),
+    ...(t === 'omit-utilisation' ? ['--omit-utilisation', 'gpu-1'] : t === 'no-device-labels' ? ['--no-device-labels'] : t === 'omit-device' ? ['--omit-device', 'gpu-3'] : []),
+  ], cfg.logs);
+  const labels = { 'app.kubernetes.io/name': 'dcgm-exporter', app: 'nvidia-dcgm-exporter', 'kaic.dev/real-node': 'true' };
+  const ports = [{ name: 'metrics', port: EXPORTER_PORT, protocol: 'TCP' }];
+  kubectl(cfg, ['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-real-node', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'dcgm-exporter', namespace: 'kube-system', labels }, spec: { ports: ports.map((p) => ({ ...p, targetPort: EXPORTER_PORT })) } },
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'dcgm-exporter-host', namespace: 'kube-system', labels: { 'kubernetes.io/service-name': 'dcgm-exporter', 'endpointslice.kubernetes.io/managed-by': 'local-cluster.kaic.dev' } }, addressType: 'IPv4', endpoints: [{ addresses: [nodeIP], conditions: { ready: true }, nodeName: REAL_NODE_NAME }], ports },
+  ] }));
+  const up = () => fetch(`http://${nodeIP}:${EXPORTER_PORT}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+  await waitUntil('the GPU metrics exporter to answer', async () => { assertRunning(cfg, ['gpu-exporter']); return (await up()) || undefined; }, 10_000);
+}
+
+/** Restarts only the device plugins and the exporter, with the given twin switches (the kubelet keeps running). */
 export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<void> {
-  for (const c of ['device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
+  for (const c of ['gpu-exporter', 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
   const owner = readOwner();
   if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
   const next = { ...cfg, twin };
@@ -565,6 +601,7 @@ export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<
   };
   await waitUntil(`${DEVICE_PLUGIN_RESOURCE} to be allocatable again`, () => (all() === String(DEVICE_PLUGIN_DEVICES) ? true : undefined), 30_000, all);
   if (twin.draCdiExposesAllDevices) await sabotageDraCdi();
+  if (owner?.nodeIP) await startExporter(next, owner.nodeIP);
 }
 
 async function stopProcess(c: Component, timeoutMs: number) {
@@ -747,7 +784,7 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
       }
     }
   }
-  for (const c of ['dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
+  for (const c of ['gpu-exporter', 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
   if (existsSync(o.bin.kubeProxy)) sh(o.bin.kubeProxy, ['--cleanup'], { allowFail: true, timeoutMs: 30_000 });
   // Containers the kubelet did not stop: kill their tasks while containerd still answers.
   const left = pidOf('containerd') && isAlive(pidOf('containerd')!) ? ctr(o.bin, ['tasks', 'ls', '-q'], true).out.split('\n').filter(Boolean) : [];

@@ -8,7 +8,7 @@
 #   $KAIC_CACHE/bin/containerd-<ver>/{containerd,containerd-shim-runc-v2,ctr}
 #   $KAIC_CACHE/bin/coredns-<ver>/coredns
 #   $KAIC_CACHE/bin/dra-example-driver-<ver>/dra-example-kubeletplugin
-#   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,pause}   (localcluster/device-plugin, localcluster/pause)
+#   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,kaic-gpu-exporter,pause}   (localcluster/device-plugin, gpu-exporter, pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +28,7 @@ containerd_dir="$cache/bin/containerd-$CONTAINERD_VERSION"
 coredns_dir="$cache/bin/coredns-$COREDNS_VERSION"
 dra_dir="$cache/bin/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION"
 # kaic's own node programs are versioned by their source.
-node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
+node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go gpu-exporter/go.mod gpu-exporter/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
 kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
 k8s_components=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy agnhost)
 # Low priority: the machine is shared, and the build must not starve a running cluster.
@@ -165,11 +165,13 @@ build_dra_driver() {
 # kaic's device plugin and the pause program, from this repository.
 build_kaic_node() {
   local out="$kaic_node_dir" log="$log_dir/kaic-node.log"
-  have_all "$out/kaic-device-plugin" "$out/pause" && return 0
-  echo "building kaic-device-plugin and pause (log: $log)"
+  have_all "$out/kaic-device-plugin" "$out/kaic-gpu-exporter" "$out/pause" && return 0
+  echo "building kaic-device-plugin, kaic-gpu-exporter and pause (log: $log)"
   mkdir -p "$out.tmp"
   (cd "$here/localcluster/device-plugin" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out.tmp/kaic-device-plugin" . >>"$log" 2>&1) \
     || die "building kaic-device-plugin failed (see $log)"
+  (cd "$here/localcluster/gpu-exporter" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/kaic-gpu-exporter" . >>"$log" 2>&1) \
+    || die "building kaic-gpu-exporter failed (see $log)"
   (cd "$here/localcluster/pause" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/pause" . >>"$log" 2>&1) \
     || die "building pause failed (see $log)"
   rm -rf "$out"; mv "$out.tmp" "$out"

@@ -126,8 +126,11 @@ export interface CheckScope<S = Record<string, unknown>> {
   waitForPods(names: readonly string[], state: 'Scheduled' | 'Running' | 'Finished', timeoutMs: number): Promise<WaitOutcome<Map<string, V1Pod>>>;
   /** For things that have no watch: calls `fn` every `intervalMs` until it returns a value. */
   poll<T>(what: string, fn: () => Promise<T | undefined>, opts: { intervalMs: number; timeoutMs: number; describe?: () => string }): Promise<WaitOutcome<T>>;
-  /** A request to a Service through the API server's service proxy. */
-  http(service: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number }): Promise<HttpAnswer>;
+  /**
+   * A request through the API server's proxy: to a Service (default), to one pod, or to a port on a
+   * node's address (`kind: 'node'`, `name` the node: host-network exporters).
+   */
+  http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number }): Promise<HttpAnswer>;
   /** A short-lived pod that runs `command` to completion; its log and exit code. */
   clientPod(name: string, command: readonly string[], opts?: { image?: ImageName; node?: string; timeoutMs?: number }): Promise<WaitOutcome<{ exitCode: number; log: string; node: string }>>;
   /** `--prometheus`, when given or discovered. */

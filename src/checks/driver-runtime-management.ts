@@ -1,8 +1,8 @@
-import type { V1Node } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type KObject } from './api.js';
-import { attributesOf, attributeText, deviceRequest, findDraPath, type DraPath } from './support/dra.js';
+import { attributesOf, attributeText, deviceIdentity, deviceRequest, findDraPath, type Claim, type DraPath } from './support/dra.js';
 import { isReadyNode, nodeName } from './support/nodes.js';
-import { onNodes, restrictedPod } from './support/pods.js';
+import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { readProbes } from './support/probes.js';
 import { acceleratorNodes, tolerationsForNodes, type AcceleratorProfile, type VersionSource } from './profiles/accelerators.js';
 import { probeCommand, seen } from './probe.js';
@@ -19,29 +19,31 @@ interface Env {
   readonly dra?: DraPath;
   readonly plugin?: { readonly resource: string; readonly nodes: readonly string[] };
   readonly tolerations: { key: string; operator: string }[];
+  /** The vendor's RuntimeClass (handler `nvidia`), where the platform runs GPU containers through one. */
+  readonly runtimeClass?: string;
 }
 
 /**
  * Versions are equal at the precision both share, component by component as numbers:
- * `580.65.6` = `580.65.06`, and `12.9.0` = `12.9`. Non-numeric parts compare as text.
+ * `580.65.6` = `580.65.06`, and `12.9.0` = `12.9`. Both need at least major.minor, and any suffix
+ * (`-rc1`, `+dev`) must be the same: `580` or `N/A` equals nothing.
  */
 export function sameVersion(a: string, b: string): boolean {
-  const parts = (v: string) => v.trim().replace(/^v/i, '').split(/[.+-]/);
-  const [x, y] = [parts(a), parts(b)];
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    const [p, q] = [x[i]!, y[i]!];
-    const same = /^\d+$/.test(p) && /^\d+$/.test(q) ? Number(p) === Number(q) : p === q;
-    if (!same) return false;
-  }
-  return n > 0;
+  const parse = (v: string) => {
+    const m = /^v?(\d+(?:\.\d+)+)(.*)$/i.exec(v.trim());
+    return m ? { nums: m[1]!.split('.').map(Number), suffix: m[2]! } : undefined;
+  };
+  const [x, y] = [parse(a), parse(b)];
+  if (!x || !y || x.suffix !== y.suffix) return false;
+  const n = Math.min(x.nums.length, y.nums.length);
+  return x.nums.slice(0, n).every((p, i) => p === y.nums[i]);
 }
 
-/** Groups values that are the same version; more than one group is a disagreement. */
+/** Groups values that are all the same version as each other; more than one group is a disagreement. */
 export function versionGroups(adverts: readonly Advert[]): Advert[][] {
   const groups: Advert[][] = [];
   for (const a of adverts) {
-    const g = groups.find((x) => sameVersion(x[0]!.value, a.value));
+    const g = groups.find((x) => x.every((m) => sameVersion(m.value, a.value)));
     if (g) g.push(a);
     else groups.push([a]);
   }
@@ -54,7 +56,8 @@ export function versionScript(versions: Readonly<Partial<Record<Kind, VersionSou
     if (v.env) return `echo "KDV ${kind}: \${${v.env}:-}"; `;
     if (v.command) {
       const tool = v.command.split(' ')[0]!;
-      return `if command -v ${tool} >/dev/null 2>&1; then ${v.command} 2>&1 | head -20 | sed 's/^/KDV ${kind}: /'; else echo "KDV ${kind}-absent: ${tool}"; fi; `;
+      // A tool that hangs (a GPU after an Xid error) must not keep the probe from finishing.
+      return `if command -v ${tool} >/dev/null 2>&1; then T=; command -v timeout >/dev/null 2>&1 && T='timeout 20'; $T ${v.command} 2>&1 | head -20 | sed 's/^/KDV ${kind}: /'; else echo "KDV ${kind}-absent: ${tool}"; fi; `;
     }
     return '';
   }).join('');
@@ -88,7 +91,7 @@ export default defineCheck({
   settings: {},
   images: ['probe', 'cuda'],
   capacity: { acceleratorNodes: 1 },
-  timeoutMs: 6 * 60_000,
+  timeoutMs: 8 * 60_000,
 
   async discover({ cluster, accelerator: profile, list }) {
     const versions = profile.versions ?? {};
@@ -97,7 +100,9 @@ export default defineCheck({
     const ready = cluster.nodes.filter(isReadyNode);
     const dra = await findDraPath(cluster, profile.deviceClass, new Set(ready.map(nodeName)), list);
     const res = profile.extendedResource;
-    const pluginNodes = res ? acceleratorNodes(ready, profile).filter((n) => Number(n.status?.allocatable?.[res] ?? 0) > 0).map(nodeName) : [];
+    const partRe = profile.sharing?.partitionResource ? new RegExp(profile.sharing.partitionResource) : undefined;
+    // A node whose GPUs are all MIG instances has 0 whole GPUs but is an accelerator node still.
+    const pluginNodes = res ? ready.filter((n) => Number(n.status?.allocatable?.[res] ?? 0) > 0 || acceleratorNodes([n], profile).length > 0 && Object.keys(n.status?.allocatable ?? {}).some((k) => partRe?.test(k))).map(nodeName) : [];
     const accel = ready.filter((n) => dra?.nodes.includes(nodeName(n)) || pluginNodes.includes(nodeName(n)));
     const nodes: NodeAdverts[] = accel.map((n: V1Node) => {
       const adverts: Partial<Record<Kind, Advert[]>> = {};
@@ -112,14 +117,18 @@ export default defineCheck({
             }
           }
         }
-        const label = v.label ? n.metadata?.labels?.[v.label] : undefined;
+        const labels = n.metadata?.labels ?? {};
+        const label = v.label ? labels[v.label] : undefined;
         if (label) list.push({ value: label, source: `node label ${v.label}` });
+        // Older GPU feature discovery: the version in parts (cuda.driver.major/minor/rev).
+        else if (v.labelParts && v.labelParts.every((l) => labels[l] !== undefined)) list.push({ value: v.labelParts.map((l) => labels[l]).join('.'), source: `node labels ${v.labelParts.join(', ')}` });
         if (list.length) adverts[k] = list;
       }
       return { node: nodeName(n), runtime: n.status?.nodeInfo?.containerRuntimeVersion ?? 'unknown', adverts };
     });
     const classes = cluster.serves('node.k8s.io/v1', 'runtimeclasses') ? await list<{ metadata: { name: string }; handler: string }>({ apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass' }) : [];
     const advertised = nodes.filter((n) => Object.keys(n.adverts).length);
+    const runtimeClass = profile.runtimeHandler ? classes.find((c) => new RegExp(profile.runtimeHandler!).test(c.handler))?.metadata.name : undefined;
     const found: Record<string, string> = {
       accelerator: profile.name,
       advertised: advertised.map((n) => `${n.node}: ${Object.entries(n.adverts).map(([k, a]) => `${k} ${[...new Set(a.map((x) => x.value))].join('/')}`).join(', ')}`).join('; ') || 'none',
@@ -132,11 +141,13 @@ export default defineCheck({
       return { ready: false, reason: 'missing-component', detail: `no accelerator node advertises a driver version (looked for ${where})`, remedy: 'install GPU feature discovery, or a DRA driver that publishes driver versions as device attributes', found };
     }
     const order = advertised.map((n) => n.node).sort((a, b) => Number(cluster.isSimulated(a)) - Number(cluster.isSimulated(b)));
-    return { ready: true, env: { profile, kinds, nodes, ...(dra ? { dra } : {}), ...(res && pluginNodes.length ? { plugin: { resource: res, nodes: pluginNodes } } : {}), tolerations: tolerationsForNodes(cluster.nodes, order, profile) }, found, nodes: order };
+    return { ready: true, env: { profile, kinds, nodes, ...(runtimeClass ? { runtimeClass } : {}), ...(dra ? { dra } : {}), ...(res && pluginNodes.length ? { plugin: { resource: res, nodes: pluginNodes } } : {}), tolerations: tolerationsForNodes(cluster.nodes, order, profile) }, found, nodes: order };
   },
 
   async prove(env: Env, s) {
     await s.case('AdvertisedVersionsAgree', async (c) => {
+      const silent = env.nodes.filter((n) => !Object.keys(n.adverts).length).map((n) => n.node);
+      if (silent.length) return c.fail('every accelerator node advertises its driver version', `${silent.join(', ')} advertise(s) none, while ${env.nodes.length - silent.length} other node(s) do`);
       const agreed: string[] = [];
       for (const n of env.nodes) {
         for (const [kind, adverts] of Object.entries(n.adverts) as [Kind, Advert[]][]) {
@@ -152,6 +163,8 @@ export default defineCheck({
       const node = s.nodes[0]!;
       if (s.cluster.isSimulated(node)) return c.notRun('simulated-nodes', `${node} is simulated (kwok): containers do not run, so no container can report the versions it sees`, 'run against a cluster with real accelerator nodes');
       const adverts = env.nodes.find((n) => n.node === node)!.adverts;
+      const split = (Object.entries(adverts) as [Kind, Advert[]][]).filter(([, a]) => versionGroups(a).length > 1).map(([k]) => k);
+      if (split.length) return c.notRun('no-verdict', `${node} advertises more than one ${split.join(' and ')} version (see AdvertisedVersionsAgree): there is no one version a container should see`);
       const paths: Path[] = [];
       if (env.dra?.nodes.includes(node)) paths.push('dra');
       if (env.plugin?.nodes.includes(node)) paths.push('plugin');
@@ -163,23 +176,39 @@ export default defineCheck({
       const image = env.profile.name === 'nvidia' ? s.images.cuda : s.images.probe;
       const scriptFor = (p: Path) => ['sh', '-c', versionScript(Object.fromEntries(kindsFor(p).map((k) => [k, env.profile.versions![k]!]))) + probeCommand(env.profile)[2]!];
       for (const p of proven) {
-        const main: Record<string, unknown> = { name: 'main', image, command: scriptFor(p) };
-        const spec: Record<string, unknown> = { tolerations: env.tolerations, affinity: onNodes([node]), containers: [main] };
+        // NVIDIA's CUDA image declares the CUDA it needs; the driver's own version is what is tested here.
+        const main: Record<string, unknown> = { name: 'main', image, command: scriptFor(p), ...(env.profile.name === 'nvidia' ? { env: [{ name: 'NVIDIA_DISABLE_REQUIRE', value: 'true' }] } : {}) };
+        const spec: Record<string, unknown> = { tolerations: env.tolerations, affinity: onNodes([node]), containers: [main], ...(env.runtimeClass ? { runtimeClassName: env.runtimeClass } : {}) };
         if (p === 'dra') {
           spec.resourceClaims = [{ name: 'acc', resourceClaimTemplateName: 'one-accelerator' }];
           main.resources = { claims: [{ name: 'acc' }] };
         } else main.resources = { limits: { [env.plugin!.resource]: '1' } };
         await s.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `versions-${p}` }, spec: restrictedPod(spec as never) } as KObject);
       }
-      const { results, failures } = await readProbes(s, env.profile, Object.fromEntries(proven.map((p) => [`versions-${p}`, ['main']])));
+      const { results, failures } = await readProbes(s, env.profile, Object.fromEntries(proven.map((p) => [`versions-${p}`, ['main']])), 90_000);
       const said: string[] = [];
       for (const p of proven) {
         const r = results.get(`versions-${p}/main`);
-        if (!r) return c.notRun('control-failed', `the ${p} probe on ${node} did not report: ${failures.get(`versions-${p}`) ?? 'no result'}`);
+        if (!r) {
+          // Not placed (no free device, the scheduler refused): the cluster's state. Placed but not
+          // started or never finishing: the runtime failed a container granted an accelerator.
+          const pod = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: `versions-${p}` });
+          const why = failures.get(`versions-${p}`) ?? 'no result';
+          if (!pod?.spec?.nodeName) return c.notRun('control-failed', `the ${p} probe was not placed on ${node}: ${(await schedulerRefused(s, `versions-${p}`)) ?? why}`, 'run when the node has a free accelerator');
+          return c.fail(`the runtime starts a container granted one accelerator (${p}) on ${node} and it reports what it sees`, why);
+        }
         const log = await s.logs(`versions-${p}`, 'main');
         s.evidence(`container-${p}.log`, log);
         if (r.devices.length > 1 || r.identities.length > 1) return c.fail(`a container granted one accelerator (${p}) sees exactly that device`, `it saw ${seen(r)}`);
         if (!r.devices.length && !r.identities.length) return c.fail(`a container granted one accelerator (${p}) sees it`, `it saw ${seen(r)}`);
+        if (p === 'dra' && r.identities.length === 1) {
+          // Exactly the device requested: the identity inside is the one the claim was allocated.
+          const pod = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: `versions-${p}` });
+          const claimName = pod?.status?.resourceClaimStatuses?.[0]?.resourceClaimName;
+          const result = claimName ? (await s.get<Claim>({ apiVersion: env.dra!.gv, kind: 'ResourceClaim', name: claimName }))?.status?.allocation?.devices?.results?.[0] : undefined;
+          const want = result ? deviceIdentity(env.dra!.slices, result, env.profile) : undefined;
+          if (want && r.identities[0] !== want) return c.fail(`the container sees the device its claim was allocated (${result!.pool}/${result!.device}, ${want})`, `it saw ${r.identities[0]}`);
+        }
         for (const k of kindsFor(p)) {
           const want = adverts[k]![0]!;
           const got = reportedVersion(log, k, env.profile.versions![k]!);

@@ -254,7 +254,8 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
     },
     async http(svc, p, opts) {
       const scheme = svc.scheme ? `${svc.scheme}:` : '';
-      const url = `/api/v1/namespaces/${svc.namespace ?? namespace}/services/${scheme}${svc.name}:${svc.port}/proxy${p.startsWith('/') ? p : `/${p}`}`;
+      const rest = `${scheme}${svc.name}:${svc.port}/proxy${p.startsWith('/') ? p : `/${p}`}`;
+      const url = svc.kind === 'node' ? `/api/v1/nodes/${rest}` : `/api/v1/namespaces/${svc.namespace ?? namespace}/${svc.kind === 'pod' ? 'pods' : 'services'}/${rest}`;
       return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: 10_000 });
     },
     async clientPod(name, command, opts) {

@@ -33,6 +33,8 @@ export interface AcceleratorProfile {
   readonly simulated?: boolean;
   /** How the vendor shows GPU sharing, where it has a convention kaic knows. */
   readonly sharing?: SharingConventions;
+  /** The handler of the vendor's RuntimeClass (regex), used for GPU containers where one exists. */
+  readonly runtimeHandler?: string;
   /** Where the platform advertises driver and CUDA versions, and how a container reads them. */
   readonly versions?: Readonly<Partial<Record<'driver' | 'cuda', VersionSource>>>;
 }
@@ -42,6 +44,8 @@ export interface VersionSource {
   readonly attribute?: string;
   /** Node label (GPU feature discovery). */
   readonly label?: string;
+  /** Older GPU feature discovery: labels holding the version's parts, joined with dots. */
+  readonly labelParts?: readonly string[];
   /** Inside a granted container: an environment variable the runtime sets... */
   readonly env?: string;
   /** ...or a command the runtime injected, whose output `pattern` (group 1) reads. */
@@ -67,9 +71,10 @@ export interface SharingConventions {
 export const PROFILES: Readonly<Record<string, AcceleratorProfile>> = {
   nvidia: { name: 'nvidia', extendedResource: 'nvidia.com/gpu', deviceClass: 'gpu.nvidia.com', nodeLabel: 'nvidia.com/gpu.present', taintKeys: ['nvidia.com/gpu'], deviceFiles: ['/dev/nvidia[0-9]*'], tool: 'nvidia-smi -L', identityAttribute: 'uuid', visibleDevicesEnv: 'NVIDIA_VISIBLE_DEVICES',
     sharing: { replicasLabel: 'nvidia.com/gpu.replicas', physicalCountLabel: 'nvidia.com/gpu.count', partitionResource: '^nvidia\\.com/mig-', partitionDeviceClass: 'mig.nvidia.com' },
+    runtimeHandler: '^nvidia$',
     versions: {
-      driver: { attribute: 'driverVersion', label: 'nvidia.com/cuda.driver-version.full', command: 'nvidia-smi --query-gpu=driver_version --format=csv,noheader', pattern: '^\\s*([0-9][0-9.]*)' },
-      cuda: { attribute: 'cudaDriverVersion', label: 'nvidia.com/cuda.runtime-version.full', command: 'nvidia-smi', pattern: 'CUDA Version:\\s*([0-9][0-9.]*)' },
+      driver: { attribute: 'driverVersion', label: 'nvidia.com/cuda.driver-version.full', labelParts: ['nvidia.com/cuda.driver.major', 'nvidia.com/cuda.driver.minor', 'nvidia.com/cuda.driver.rev'], command: 'nvidia-smi --query-gpu=driver_version --format=csv,noheader', pattern: '^\\s*([0-9][0-9.]*)' },
+      cuda: { attribute: 'cudaDriverVersion', label: 'nvidia.com/cuda.runtime-version.full', labelParts: ['nvidia.com/cuda.runtime.major', 'nvidia.com/cuda.runtime.minor'], command: 'nvidia-smi', pattern: 'CUDA Version:\\s*([0-9][0-9.]*)' },
     } },
   amd: { name: 'amd', extendedResource: 'amd.com/gpu', deviceClass: 'gpu.amd.com', nodeLabel: 'amd.com/gpu.present', taintKeys: ['amd.com/gpu'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'amd-smi list', identityAttribute: 'uuid', visibleDevicesEnv: 'AMD_VISIBLE_DEVICES' },
   intel: { name: 'intel', extendedResource: 'gpu.intel.com/i915', deviceClass: 'gpu.intel.com', nodeLabel: 'intel.feature.node.kubernetes.io/gpu', taintKeys: ['gpu.intel.com/i915'], deviceFiles: ['/dev/dri/renderD[0-9]*'], tool: 'xpu-smi discovery', identityAttribute: 'uuid' },

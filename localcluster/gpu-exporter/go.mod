@@ -1,0 +1,3 @@
+module kaic.local/gpu-exporter
+
+go 1.26.0
