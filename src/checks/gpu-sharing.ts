@@ -1,7 +1,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
 import { usedOnNode } from './support/capacity.js';
-import { allocatedDevices, deviceIdentity, deviceRequest, findDraPath, type Claim, type DraPath, type Slice } from './support/dra.js';
+import { allocatedDevices, deviceIdentity, deviceRequest, findDraPath, partitionsOf, type Claim, type DraPath, type Partitions } from './support/dra.js';
 import { isReadyNode, nodeName } from './support/nodes.js';
 import { onNodes, restrictedPod } from './support/pods.js';
 import { readProbes } from './support/probes.js';
@@ -10,8 +10,6 @@ import { text } from './settings.js';
 import { tolerationsForNodes, type AcceleratorProfile } from './profiles/accelerators.js';
 import { probeCommand, seen } from './probe.js';
 
-/** Hardware partitions a DRA driver publishes: by counters (partitionable devices) or in a DeviceClass of their own (MIG). */
-interface Partitions { readonly count: number; readonly example: string; readonly nodes: readonly string[]; readonly deviceClass?: string }
 interface PluginSharing { readonly node: string; readonly resource: string; readonly replicas: number; readonly physical: number }
 interface PluginPartition { readonly node: string; readonly resource: string; readonly allocatable: number }
 interface Env {
@@ -240,39 +238,4 @@ async function draFree(dra: DraPath, s: CheckScope, node: string): Promise<numbe
   const taken = await allocatedDevices(s, dra.gv);
   const devices = dra.slices.filter((x) => x.spec.nodeName === node).flatMap((x) => x.spec.devices?.map((d) => `${dra.driver}/${x.spec.pool.name}/${d.name}`) ?? []);
   return devices.filter((d) => !taken.has(d)).length;
-}
-
-type CounterSlice = Slice & { spec: { sharedCounters?: { name: string; counters: Record<string, { value: string }> }[]; devices?: (Slice['spec']['devices'] extends (infer D)[] | undefined ? D & { consumesCounters?: { counterSet: string; counters: Record<string, { value: string }> }[] } : never)[] } };
-
-/**
- * Partitions: devices that draw on a counter set that one device (the whole GPU) consumes entirely,
- * for less than all of it. A counter set every device draws a part of (a PCIe or NVLink budget
- * spanning GPUs) has no whole device, so it makes no partitions. Named `pool/device`.
- */
-export function partitionsOf(slices: readonly Slice[]): { partitions?: Partitions; names: Set<string> } {
-  const totals = new Map<string, Record<string, number>>();
-  for (const sl of slices as CounterSlice[]) for (const cs of sl.spec.sharedCounters ?? []) totals.set(`${sl.spec.pool.name}/${cs.name}`, Object.fromEntries(Object.entries(cs.counters).map(([k, v]) => [k, parseQuantity(v.value) ?? 0])));
-  const users = new Map<string, { name: string; node?: string; whole: boolean }[]>();
-  for (const sl of slices as CounterSlice[]) {
-    for (const d of sl.spec.devices ?? []) {
-      for (const cc of d.consumesCounters ?? []) {
-        const key = `${sl.spec.pool.name}/${cc.counterSet}`;
-        const total = totals.get(key);
-        if (!total) continue;
-        const whole = Object.entries(total).every(([k, v]) => (parseQuantity(cc.counters[k]?.value) ?? 0) >= v);
-        users.set(key, [...(users.get(key) ?? []), { name: `${sl.spec.pool.name}/${d.name}`, ...(sl.spec.nodeName ? { node: sl.spec.nodeName } : {}), whole }]);
-      }
-    }
-  }
-  const names = new Set<string>();
-  const nodes = new Set<string>();
-  for (const list of users.values()) {
-    if (!list.some((u) => u.whole)) continue;
-    for (const u of list.filter((x) => !x.whole)) {
-      names.add(u.name);
-      if (u.node) nodes.add(u.node);
-    }
-  }
-  const first = [...names][0];
-  return { names, ...(first ? { partitions: { count: names.size, example: first, nodes: [...nodes] } } : {}) };
 }

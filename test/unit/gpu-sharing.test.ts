@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClusterFacts, DiscoverContext } from '../../src/checks/api.js';
-import gpuSharing, { partitionsOf } from '../../src/checks/gpu-sharing.js';
+import gpuSharing from '../../src/checks/gpu-sharing.js';
+import { partitionsOf } from '../../src/checks/support/dra.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import type { Slice } from '../../src/checks/support/dra.js';

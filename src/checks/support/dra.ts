@@ -1,4 +1,5 @@
 import type { CheckScope, ClusterFacts } from '../api.js';
+import { parseQuantity } from './quantity.js';
 
 /** A device as a ResourceSlice publishes it, in either shape (v1/v1beta2 flat, v1beta1 under `basic`). */
 export interface SliceDevice {
@@ -116,4 +117,42 @@ export function deviceIdentity(slices: readonly Slice[], r: { driver: string; po
   if (profile.identityIsDeviceName) return r.device;
   const d = findDevice(slices, r);
   return attributeText(d ? attributesOf(d)[profile.identityAttribute] : undefined);
+}
+
+/** Hardware partitions a DRA driver publishes: by counters (partitionable devices) or in a DeviceClass of their own (MIG). */
+export interface Partitions { readonly count: number; readonly example: string; readonly nodes: readonly string[]; readonly deviceClass?: string }
+
+type CounterSlice = Slice & { spec: { sharedCounters?: { name: string; counters: Record<string, { value: string }> }[]; devices?: (Slice['spec']['devices'] extends (infer D)[] | undefined ? D & { consumesCounters?: { counterSet: string; counters: Record<string, { value: string }> }[] } : never)[] } };
+
+/**
+ * Partitions: devices that draw on a counter set that one device (the whole GPU) consumes entirely,
+ * for less than all of it. A counter set every device draws a part of (a PCIe or NVLink budget
+ * spanning GPUs) has no whole device, so it makes no partitions. Named `pool/device`.
+ */
+export function partitionsOf(slices: readonly Slice[]): { partitions?: Partitions; names: Set<string> } {
+  const totals = new Map<string, Record<string, number>>();
+  for (const sl of slices as CounterSlice[]) for (const cs of sl.spec.sharedCounters ?? []) totals.set(`${sl.spec.pool.name}/${cs.name}`, Object.fromEntries(Object.entries(cs.counters).map(([k, v]) => [k, parseQuantity(v.value) ?? 0])));
+  const users = new Map<string, { name: string; node?: string; whole: boolean }[]>();
+  for (const sl of slices as CounterSlice[]) {
+    for (const d of sl.spec.devices ?? []) {
+      for (const cc of d.consumesCounters ?? []) {
+        const key = `${sl.spec.pool.name}/${cc.counterSet}`;
+        const total = totals.get(key);
+        if (!total) continue;
+        const whole = Object.entries(total).every(([k, v]) => (parseQuantity(cc.counters[k]?.value) ?? 0) >= v);
+        users.set(key, [...(users.get(key) ?? []), { name: `${sl.spec.pool.name}/${d.name}`, ...(sl.spec.nodeName ? { node: sl.spec.nodeName } : {}), whole }]);
+      }
+    }
+  }
+  const names = new Set<string>();
+  const nodes = new Set<string>();
+  for (const list of users.values()) {
+    if (!list.some((u) => u.whole)) continue;
+    for (const u of list.filter((x) => !x.whole)) {
+      names.add(u.name);
+      if (u.node) nodes.add(u.node);
+    }
+  }
+  const first = [...names][0];
+  return { names, ...(first ? { partitions: { count: names.size, example: first, nodes: [...nodes] } } : {}) };
 }
