@@ -95,6 +95,7 @@ export function nodeBinaries(v = readVersions()): RealNodeBinaries {
     draKubeletPlugin: join(bin, `dra-example-driver-${v.DRA_EXAMPLE_DRIVER_VERSION}`, 'dra-example-kubeletplugin'),
     devicePlugin: join(kaicNode, 'kaic-device-plugin'),
     gpuExporter: join(kaicNode, 'kaic-gpu-exporter'),
+    prometheus: join(bin, `prometheus-${v.PROMETHEUS_VERSION}`, 'prometheus'),
     pause: join(kaicNode, 'pause'),
     runc: '/usr/sbin/runc',
     cniBin: '/usr/lib/cni',

@@ -62,6 +62,8 @@ export interface RealNodeTwin {
   readonly injectedDriverVersion?: string;
   /** The metrics exporter leaves out one device's utilisation, every per-device label, or one device. */
   readonly metrics?: 'omit-utilisation' | 'no-device-labels' | 'omit-device';
+  /** Prometheus without its Kubernetes pod discovery job, or scraping the wrong port (every target down). */
+  readonly prometheus?: 'no-pod-discovery' | 'wrong-port';
 }
 
 export interface RealNodeBinaries {
@@ -76,6 +78,8 @@ export interface RealNodeBinaries {
   readonly draKubeletPlugin: string;
   readonly devicePlugin: string;
   readonly gpuExporter: string;
+  /** Prometheus built from its module with Kubernetes service discovery (cluster/versions.env). */
+  readonly prometheus: string;
   readonly pause: string;
   readonly runc: string;
   readonly cniBin: string;
@@ -107,7 +111,7 @@ interface Owner {
 
 export class RealNodeError extends Error {}
 
-const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter'] as const;
+const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter', 'prometheus'] as const;
 type Component = (typeof COMPONENTS)[number];
 
 function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; allowFail?: boolean } = {}): { ok: boolean; out: string; err: string } {
@@ -485,7 +489,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   startPlugins(cfg);
 
   // The exporter starts once the driver has published its devices (it reports those).
-  const all = COMPONENTS.filter((c) => c !== 'gpu-exporter');
+  const all = COMPONENTS.filter((c) => c !== 'gpu-exporter' && c !== 'prometheus');
   const ready = () => {
     assertRunning(cfg, all);
     const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu}'], undefined, true);
@@ -501,11 +505,12 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   await waitUntil('CoreDNS to be ready', async () => { assertRunning(cfg, all); return (await dnsReady()) || undefined; }, 20_000);
   if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi();
   await startExporter(cfg, nodeIP);
+  await startPrometheus(cfg, nodeIP);
   log(`real node ${REAL_NODE_NAME} Ready (${nodeIP})${twinText(cfg.twin)}`);
 }
 
 function twinText(t?: RealNodeTwin): string {
-  const s = [t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
+  const s = [t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
   return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
 }
 
@@ -588,9 +593,77 @@ async function startExporter(cfg: RealNodeConfig, nodeIP: string) {
   await waitUntil('the GPU metrics exporter to answer', async () => { assertRunning(cfg, ['gpu-exporter']); return (await up()) || undefined; }, 10_000);
 }
 
-/** Restarts only the device plugins and the exporter, with the given twin switches (the kubelet keeps running). */
+export const PROMETHEUS_PORT = 9090;
+/** Seconds: short, so a check sized from it finishes quickly. */
+export const PROMETHEUS_SCRAPE_INTERVAL = 5;
+
+/**
+ * Prometheus's configuration: every pod annotated prometheus.io/scrape=true is scraped, found
+ * through Kubernetes service discovery (the API server, with the cluster's kubeconfig), at its
+ * prometheus.io/port and prometheus.io/path, labelled with its namespace and pod, as the common
+ * community charts configure it.
+ */
+export function prometheusConfig(kubeconfig: string, twin?: RealNodeTwin['prometheus']): string {
+  const podJob = [
+    '  - job_name: kubernetes-pods',
+    '    kubernetes_sd_configs:',
+    '      - role: pod',
+    `        kubeconfig_file: ${JSON.stringify(kubeconfig)}`,
+    '    relabel_configs:',
+    '      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]',
+    '        action: keep',
+    '        regex: "true"',
+    '      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]',
+    '        action: replace',
+    '        target_label: __metrics_path__',
+    '        regex: (.+)',
+    '      - source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port]',
+    '        action: replace',
+    '        regex: ([^:]+)(?::\\d+)?;(\\d+)',
+    // The twin scrapes a port nothing listens on: every target is down.
+    `        replacement: ${twin === 'wrong-port' ? '$1:1' : '$1:$2'}`,
+    '        target_label: __address__',
+    '      - source_labels: [__meta_kubernetes_namespace]',
+    '        target_label: namespace',
+    '      - source_labels: [__meta_kubernetes_pod_name]',
+    '        target_label: pod',
+  ];
+  return [
+    'global:',
+    `  scrape_interval: ${PROMETHEUS_SCRAPE_INTERVAL}s`,
+    `  evaluation_interval: ${PROMETHEUS_SCRAPE_INTERVAL}s`,
+    ...(twin === 'no-pod-discovery' ? ['scrape_configs: []'] : ['scrape_configs:', ...podJob]),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Prometheus on the node's address (so the API server's service proxy reaches it), with a
+ * fresh store each start, behind a Service `monitoring/prometheus` as a chart would name it.
+ */
+async function startPrometheus(cfg: RealNodeConfig, nodeIP: string) {
+  const dir = join(NODE_PATHS.lib, 'prometheus');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const conf = join(NODE_PATHS.run, 'prometheus.yml');
+  writeFileSync(conf, prometheusConfig(cfg.kubeconfig, cfg.twin?.prometheus));
+  startProcess('prometheus', cfg.bin.prometheus, [`--config.file=${conf}`, `--storage.tsdb.path=${dir}`, `--web.listen-address=${nodeIP}:${PROMETHEUS_PORT}`, '--log.level=warn'], cfg.logs);
+  const labels = { 'app.kubernetes.io/name': 'prometheus', 'kaic.dev/real-node': 'true' };
+  const ports = [{ name: 'web', port: PROMETHEUS_PORT, protocol: 'TCP' }];
+  kubectl(cfg, ['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-real-node', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring', labels: { 'kaic.dev/real-node': 'true' } } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus', namespace: 'monitoring', labels }, spec: { ports: ports.map((p) => ({ ...p, targetPort: PROMETHEUS_PORT })) } },
+    // A host process: the API server's service proxy reaches only pods, so kaic goes through the
+    // node proxy to the endpoint's node, as it does for host-network exporters.
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'prometheus-host', namespace: 'monitoring', labels: { 'kubernetes.io/service-name': 'prometheus', 'endpointslice.kubernetes.io/managed-by': 'local-cluster.kaic.dev' } }, addressType: 'IPv4', endpoints: [{ addresses: [nodeIP], conditions: { ready: true }, nodeName: REAL_NODE_NAME }], ports },
+  ] }));
+  const ready = () => fetch(`http://${nodeIP}:${PROMETHEUS_PORT}/-/ready`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+  await waitUntil('Prometheus to be ready', async () => { assertRunning(cfg, ['prometheus']); return (await ready()) || undefined; }, 30_000);
+}
+
+/** Restarts only the device plugins, the exporter and Prometheus, with the given twin switches (the kubelet keeps running). */
 export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<void> {
-  for (const c of ['gpu-exporter', 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
+  for (const c of ['prometheus', 'gpu-exporter', 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
   const owner = readOwner();
   if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
   const next = { ...cfg, twin };
@@ -602,6 +675,7 @@ export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<
   await waitUntil(`${DEVICE_PLUGIN_RESOURCE} to be allocatable again`, () => (all() === String(DEVICE_PLUGIN_DEVICES) ? true : undefined), 30_000, all);
   if (twin.draCdiExposesAllDevices) await sabotageDraCdi();
   if (owner?.nodeIP) await startExporter(next, owner.nodeIP);
+  if (owner?.nodeIP) await startPrometheus(next, owner.nodeIP);
 }
 
 async function stopProcess(c: Component, timeoutMs: number) {
@@ -784,7 +858,7 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
       }
     }
   }
-  for (const c of ['gpu-exporter', 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
+  for (const c of ['prometheus', 'gpu-exporter', 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
   if (existsSync(o.bin.kubeProxy)) sh(o.bin.kubeProxy, ['--cleanup'], { allowFail: true, timeoutMs: 30_000 });
   // Containers the kubelet did not stop: kill their tasks while containerd still answers.
   const left = pidOf('containerd') && isAlive(pidOf('containerd')!) ? ctr(o.bin, ['tasks', 'ls', '-q'], true).out.split('\n').filter(Boolean) : [];

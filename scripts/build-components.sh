@@ -8,6 +8,7 @@
 #   $KAIC_CACHE/bin/containerd-<ver>/{containerd,containerd-shim-runc-v2,ctr}
 #   $KAIC_CACHE/bin/coredns-<ver>/coredns
 #   $KAIC_CACHE/bin/dra-example-driver-<ver>/dra-example-kubeletplugin
+#   $KAIC_CACHE/bin/prometheus-<ver>/prometheus   (Kubernetes service discovery only: Debian's build has none)
 #   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,kaic-gpu-exporter,pause}   (localcluster/device-plugin, gpu-exporter, pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
@@ -27,6 +28,7 @@ kwok_dir="$cache/bin/kwok-$KWOK_VERSION"
 containerd_dir="$cache/bin/containerd-$CONTAINERD_VERSION"
 coredns_dir="$cache/bin/coredns-$COREDNS_VERSION"
 dra_dir="$cache/bin/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION"
+prometheus_dir="$cache/bin/prometheus-$PROMETHEUS_VERSION"
 # kaic's own node programs are versioned by their source.
 node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go gpu-exporter/go.mod gpu-exporter/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
 kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
@@ -162,6 +164,20 @@ build_dra_driver() {
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
+build_prometheus() {
+  local out="$prometheus_dir" work="$cache/src/prometheus-$PROMETHEUS_VERSION" log="$log_dir/prometheus-$PROMETHEUS_VERSION.log"
+  have_all "$out/prometheus" && return 0
+  echo "building Prometheus $PROMETHEUS_VERSION (log: $log)"
+  mkdir -p "$work" "$out.tmp"
+  printf 'module kaic.local/prometheus\n\ngo 1.26.0\n' > "$work/go.mod"
+  (cd "$work" && go get "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" >>"$log" 2>&1) || die "could not resolve Prometheus $PROMETHEUS_VERSION (see $log)"
+  # Only Kubernetes service discovery (upstream's build tags); the web UI's assets are not in the
+  # module, the API is all kaic uses.
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -tags remove_all_sd,enable_kubernetes_sd -ldflags "-s -w" -o "$out.tmp/prometheus" github.com/prometheus/prometheus/cmd/prometheus >>"$log" 2>&1) \
+    || die "building Prometheus failed (see $log)"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
 # kaic's device plugin and the pause program, from this repository.
 build_kaic_node() {
   local out="$kaic_node_dir" log="$log_dir/kaic-node.log"
@@ -179,9 +195,9 @@ build_kaic_node() {
 
 start=$(date +%s)
 case "${1:-all}" in
-  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver ;;
+  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus ;;
   k8s) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;;
-  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; kaic-node) build_kaic_node ;;
+  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; kaic-node) build_kaic_node ;;
   paths) ;;
   *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|kaic-node|paths)" ;;
 esac

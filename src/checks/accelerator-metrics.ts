@@ -1,5 +1,5 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { defineCheck, type CaseHandle } from './api.js';
+import { defineCheck, type CaseHandle, type CheckScope } from './api.js';
 import { EXPORTER_FAMILIES, type ExporterFamily } from './profiles/metrics.js';
 import { acceleratorNodes, type AcceleratorProfile } from './profiles/accelerators.js';
 import { attributesOf, attributeText, findDraPath, partitionsOf } from './support/dra.js';
@@ -24,39 +24,58 @@ interface EndpointSlice {
 }
 
 /** One device's series, as the table in the evidence shows them. */
-export interface DeviceRow { node: string; device: string; identity?: string; utilisation?: number; memory?: number; temperature?: number; power?: number; interconnect?: number }
+export interface DeviceRow { node: string; device: string; identity?: string; utilisation?: number; memory?: number; memoryTotal?: number; temperature?: number; power?: number; interconnect?: number }
 
 /**
- * The devices a scrape shows, keyed by the family's most specific device label present (a MIG
- * instance by its partition label too); samples of accelerator series with no device label are
- * returned apart: they cannot be told to belong to any one device.
+ * The devices a scrape shows. Each series is keyed by the most specific device label it carries
+ * (a MIG instance by its partition label too); utilisation and memory series with no device label
+ * at all are returned apart: they cannot be told to belong to any one device.
  */
 export function devicesIn(samples: readonly Sample[], f: ExporterFamily, node: string): { rows: Map<string, DeviceRow>; unlabelled: Sample[]; label?: string } {
-  const all = [...f.utilisation, ...f.memory];
-  // In the family's order of preference: a row shows its most telling series (memory used before free).
-  const order = [...all, ...f.temperature, ...f.power, ...f.interconnect];
+  const required = [...f.utilisation, ...f.memory];
+  // In the family's order of preference: a row shows its most telling series first.
+  const order = [...required, ...f.memoryTotal, ...f.temperature, ...f.power, ...f.interconnect];
   const ours = samples.filter((x) => order.includes(x.name)).sort((x, y) => order.indexOf(x.name) - order.indexOf(y.name));
-  const label = f.deviceLabels.find((l) => ours.some((x) => x.labels[l] !== undefined));
   const rows = new Map<string, DeviceRow>();
   const unlabelled: Sample[] = [];
+  const used = new Map<string, number>();
   for (const x of ours) {
-    const dev = label ? x.labels[label] : undefined;
-    if (dev === undefined || dev === '') {
-      if (all.includes(x.name)) unlabelled.push(x);
+    const label = f.deviceLabels.find((l) => x.labels[l] !== undefined && x.labels[l] !== '');
+    if (!label) {
+      if (required.includes(x.name)) unlabelled.push(x);
       continue;
     }
+    used.set(label, (used.get(label) ?? 0) + 1);
+    const dev = x.labels[label]!;
     const part = f.partitionLabels.map((p) => x.labels[p]).filter((v) => v !== undefined && v !== '');
     const key = part.length ? `${dev}/${part.join('/')}` : dev;
     const row = rows.get(key) ?? { node, device: key, ...(f.identityLabel && x.labels[f.identityLabel] ? { identity: x.labels[f.identityLabel] } : {}) };
-    const kind = f.utilisation.includes(x.name) ? 'utilisation' : f.memory.includes(x.name) ? 'memory' : f.temperature.includes(x.name) ? 'temperature' : f.power.includes(x.name) ? 'power' : 'interconnect';
+    const kind = f.utilisation.includes(x.name) ? 'utilisation' : f.memory.includes(x.name) ? 'memory' : f.memoryTotal.includes(x.name) ? 'memoryTotal' : f.temperature.includes(x.name) ? 'temperature' : f.power.includes(x.name) ? 'power' : 'interconnect';
     if (row[kind] === undefined) row[kind] = x.value;
     rows.set(key, row);
   }
+  const label = [...used].sort((x, y) => y[1] - x[1])[0]?.[0];
   return { rows, unlabelled, ...(label ? { label } : {}) };
 }
 
 /** Whole devices (a MIG instance counts toward its parent), for comparing with what a node advertises. */
 const wholeDevices = (rows: Iterable<DeviceRow>) => new Set([...rows].map((r) => r.device.split('/')[0]!));
+
+/**
+ * Physical devices a node offers through its device plugin: GPU feature discovery's count where it
+ * is published (time-slicing replicas and MIG instances are not devices), else the capacity divided
+ * by the replicas, else the capacity.
+ */
+export function physicalDevices(n: V1Node, profile: AcceleratorProfile): number {
+  const res = profile.extendedResource;
+  const labels = n.metadata?.labels ?? {};
+  const conv = profile.sharing ?? {};
+  const phys = conv.physicalCountLabel ? Number(labels[conv.physicalCountLabel]) : NaN;
+  if (phys > 0) return phys;
+  const cap = res ? parseQuantity(n.status?.capacity?.[res]) ?? 0 : 0;
+  const replicas = conv.replicasLabel ? Number(labels[conv.replicasLabel]) : NaN;
+  return replicas > 1 ? Math.floor(cap / replicas) : cap;
+}
 
 const settings = {
   'metrics.service': text({ description: 'the exporter Service to scrape, NAMESPACE/NAME (default: every Service kaic recognises as an accelerator exporter)', default: undefined, pattern: /^[a-z0-9-]+\/[a-z0-9.-]+$/, example: 'gpu-operator/nvidia-dcgm-exporter' }),
@@ -75,7 +94,7 @@ export default defineCheck({
   ],
   settings,
   images: [],
-  timeoutMs: 3 * 60_000,
+  timeoutMs: 5 * 60_000,
 
   async discover({ cluster, accelerator: profile, settings: set, list }) {
     const ready = cluster.nodes.filter(isReadyNode);
@@ -84,15 +103,20 @@ export default defineCheck({
     const pluginNodes = new Set(res ? acceleratorNodes(ready, profile).map(nodeName) : []);
     const advertised: Advertised[] = [];
     const counted = new Set(EXPORTER_FAMILIES.map((f) => f.countsResource).filter(Boolean));
+    const parts = dra ? partitionsOf(dra.slices).names : new Set<string>();
     for (const n of ready) {
       const name = nodeName(n);
-      const parts = dra ? partitionsOf(dra.slices).names : new Set<string>();
-      const devices = dra ? dra.slices.filter((x) => x.spec.nodeName === name).flatMap((x) => (x.spec.devices ?? []).filter((d) => !parts.has(`${x.spec.pool.name}/${d.name}`))) : [];
+      // Whole devices only: partitions (counters) and MIG or VFIO devices are not devices of their own.
+      const devices = dra ? dra.slices.filter((x) => x.spec.nodeName === name).flatMap((x) => (x.spec.devices ?? []).filter((d) => {
+        const a = attributesOf(d);
+        const type = attributeText(a.type);
+        return !parts.has(`${x.spec.pool.name}/${d.name}`) && (!type || type === 'gpu') && !/^MIG-/.test(attributeText(a[profile.identityAttribute]) ?? '');
+      })) : [];
       const identities = devices.map((d) => attributeText(attributesOf(d)[profile.identityAttribute])).filter((x): x is string => !!x);
-      const plugin = pluginNodes.has(name) && res ? parseQuantity((n as V1Node).status?.capacity?.[res]) ?? 0 : 0;
+      const plugin = pluginNodes.has(name) ? physicalDevices(n, profile) : 0;
       const count = Math.max(devices.length, plugin);
-      const alt = Object.fromEntries([...counted].map((r) => [r!, parseQuantity((n as V1Node).status?.capacity?.[r!]) ?? 0]));
-      if (count > 0) advertised.push({ node: name, count, identities, alt, source: devices.length >= plugin ? `${devices.length} DRA device(s) of ${dra!.driver}` : `${plugin} ${res}` });
+      const alt = Object.fromEntries([...counted].map((r) => [r!, parseQuantity(n.status?.capacity?.[r!]) ?? 0]));
+      if (count > 0) advertised.push({ node: name, count, identities, alt, source: devices.length >= plugin ? `${devices.length} DRA device(s) of ${dra!.driver}` : `${plugin} ${res} device(s)` });
     }
     const real = advertised.filter((a) => !cluster.isSimulated(a.node));
     const simulated = advertised.filter((a) => cluster.isSimulated(a.node)).map((a) => a.node);
@@ -101,7 +125,8 @@ export default defineCheck({
     const exporters: Exporter[] = wanted
       ? services.filter((x) => `${x.metadata.namespace}/${x.metadata.name}` === wanted).map((x) => ({ namespace: x.metadata.namespace, name: x.metadata.name }))
       : services.flatMap((x) => {
-        const f = EXPORTER_FAMILIES.find((fam) => fam.service.test(x.metadata.name) || Object.values(x.metadata.labels ?? {}).some((v) => fam.service.test(v)));
+        const names = [x.metadata.name, ...Object.values(x.metadata.labels ?? {})];
+        const f = EXPORTER_FAMILIES.find((fam) => names.some((v) => fam.service.test(v)) && !names.some((v) => fam.notService?.test(v)));
         return f ? [{ namespace: x.metadata.namespace, name: x.metadata.name, family: f }] : [];
       });
     const found: Record<string, string> = {
@@ -117,80 +142,96 @@ export default defineCheck({
   },
 
   async prove(env: Env, s) {
-    // Every endpoint of every exporter Service, scraped on its own: a Service proxy would answer
-    // from one endpoint, and every node must be seen.
-    const scrapes = new Map<string, { samples: Sample[]; family: ExporterFamily; from: string }[]>();
-    const problems: string[] = [];
-    let forbidden: string | undefined;
+    // Every endpoint of every exporter Service, scraped on its own (a Service proxy would answer
+    // from one endpoint, and every node must be seen), a few at a time.
+    const scrapes = new Map<string, Scrape[]>();
+    const trouble = new Map<string, Trouble[]>();
+    const note = (node: string, t: Trouble) => trouble.set(node, [...(trouble.get(node) ?? []), t]);
+    const byAddress = new Map(s.cluster.nodes.flatMap((n) => (n.status?.addresses ?? []).map((a) => [a.address, nodeName(n)] as const)));
+    const jobs: { node: string; from: string; targets: { kind: 'pod' | 'node'; name: string; namespace?: string; port: number }[]; family?: ExporterFamily }[] = [];
     for (const ex of env.exporters) {
       const slices = await s.list<EndpointSlice>({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace: ex.namespace, labelSelector: `kubernetes.io/service-name=${ex.name}` });
       for (const sl of slices) {
-        const port = sl.ports?.find((p) => p.name === 'metrics')?.port ?? sl.ports?.[0]?.port;
+        // Ports named like metrics first; the others after (a Service may also carry a health port).
+        const ports = [...(sl.ports ?? [])].filter((p) => p.port).sort((x, y) => Number(!/metric/i.test(x.name ?? '')) - Number(!/metric/i.test(y.name ?? ''))).map((p) => p.port!);
         for (const ep of sl.endpoints ?? []) {
-          const node = ep.nodeName;
-          if (!node || !env.nodes.some((n) => n.node === node) || !port) continue;
-          const target = ep.targetRef?.kind === 'Pod' && ep.targetRef.name ? { kind: 'pod' as const, name: ep.targetRef.name, namespace: ep.targetRef.namespace ?? ex.namespace, port } : { kind: 'node' as const, name: node, port };
-          const from = `${ex.namespace}/${ex.name} → ${target.kind} ${target.name}:${port}`;
-          // The exporter must answer: a proxy error (it is down) is retried until the expected behaviour's own deadline.
-          let last = '';
-          const r = await s.poll(`the exporter ${from} to answer`, async () => {
-            const a = await s.http(target, '/metrics', { timeoutMs: 10_000 });
-            last = `HTTP ${a.status}: ${a.body.slice(0, 160).replace(/\s+/g, ' ')}`;
-            if (a.status === 401 || a.status === 403) return { forbidden: last };
-            return a.status === 200 ? { body: a.body } : undefined;
-          }, { intervalMs: 2_000, timeoutMs: 30_000, describe: () => last });
-          if (!r.ok) {
-            problems.push(`${node}: ${from} did not answer (${r.message})`);
-            continue;
-          }
-          if ('forbidden' in r.value) {
-            forbidden = `${from}: ${r.value.forbidden}`;
-            continue;
-          }
-          s.evidence(`scrape-${node}-${ex.name}.txt`, r.value.body.slice(0, 1_000_000));
-          const parsed = readExposition(r.value.body);
-          if ('error' in parsed) {
-            problems.push(`${node}: ${from} served malformed metrics (${parsed.error})`);
-            continue;
-          }
-          const samples = parsed.samples;
-          const family = ex.family ?? EXPORTER_FAMILIES.find((f) => samples.some((x) => f.utilisation.includes(x.name) || f.memory.includes(x.name)));
-          if (!family) {
-            problems.push(`${node}: ${from} serves no series kaic recognises (${[...new Set(samples.map((x) => x.name))].slice(0, 5).join(', ') || 'none'})`);
-            continue;
-          }
-          scrapes.set(node, [...(scrapes.get(node) ?? []), { samples, family, from }]);
+          let node = ep.nodeName ?? ep.addresses.map((a) => byAddress.get(a)).find(Boolean);
+          if (!node && ep.targetRef?.kind === 'Pod' && ep.targetRef.name) node = (await s.get<{ spec?: { nodeName?: string } }>({ apiVersion: 'v1', kind: 'Pod', name: ep.targetRef.name, namespace: ep.targetRef.namespace ?? ex.namespace }))?.spec?.nodeName;
+          if (!node || !env.nodes.some((n) => n.node === node) || !ports.length) continue;
+          const targets = ports.map((port) => (ep.targetRef?.kind === 'Pod' && ep.targetRef.name ? { kind: 'pod' as const, name: ep.targetRef.name, namespace: ep.targetRef.namespace ?? ex.namespace, port } : { kind: 'node' as const, name: node!, port }));
+          jobs.push({ node, from: `${ex.namespace}/${ex.name} on ${node}`, targets, ...(ex.family ? { family: ex.family } : {}) });
         }
       }
     }
-    const rows: DeviceRow[] = [];
-    const perNode = new Map<string, { rows: Map<string, DeviceRow>; unlabelled: Sample[]; family: ExporterFamily; label?: string }>();
+    const scrape = async (job: (typeof jobs)[number]) => {
+      for (const target of job.targets) {
+        const r = await scrapeOne(s, target);
+        if (r.kind === 'ok') {
+          s.evidence(`scrape-${job.node}-${target.name}-${target.port}.txt`, r.body.slice(0, 1_000_000));
+          const parsed = readExposition(r.body);
+          if ('error' in parsed) return note(job.node, { kind: 'bad', detail: `${job.from}: ${parsed.error}` });
+          const family = job.family ?? EXPORTER_FAMILIES.find((f) => parsed.samples.some((x) => f.utilisation.includes(x.name) || f.memory.includes(x.name)));
+          const known = family && parsed.samples.some((x) => [...family.utilisation, ...family.memory].includes(x.name));
+          if (!family || !known) {
+            note(job.node, { kind: 'unrecognised', detail: `${job.from} port ${target.port}: no series kaic recognises (${[...new Set(parsed.samples.map((x) => x.name))].slice(0, 5).join(', ') || 'none'})` });
+            continue;
+          }
+          if (parsed.skipped) s.log(`${job.from}: ${parsed.skipped} line(s) kaic could not read, e.g. ${parsed.firstSkipped}`);
+          if (r.truncated) s.log(`${job.from}: the answer was cut at ${MAX_BYTES} bytes`);
+          scrapes.set(job.node, [...(scrapes.get(job.node) ?? []), { samples: parsed.samples, family, from: `${job.from} port ${target.port}` }]);
+          return undefined;
+        }
+        if (r.kind === 'wrong-port') continue;
+        return note(job.node, { kind: r.kind, detail: `${job.from} port ${target.port}: ${r.detail}` });
+      }
+      return note(job.node, { kind: 'unrecognised', detail: `${job.from}: no port answered with metrics (${job.targets.map((t) => t.port).join(', ')})` });
+    };
+    for (let i = 0; i < jobs.length; i += 4) await Promise.all(jobs.slice(i, i + 4).map(scrape));
+
+    const perNode = new Map<string, { rows: Map<string, DeviceRow>; unlabelled: { from: string; sample: Sample }[]; family: ExporterFamily; labels: string[] }>();
     for (const [node, list] of scrapes) {
+      const rows = new Map<string, DeviceRow>();
+      const unlabelled: { from: string; sample: Sample }[] = [];
+      const labels: string[] = [];
       for (const sc of list) {
         const d = devicesIn(sc.samples, sc.family, node);
-        const prev = perNode.get(node);
-        if (!prev || d.rows.size > prev.rows.size) perNode.set(node, { ...d, family: sc.family });
+        for (const [k, r] of d.rows) rows.set(k, { ...r, ...rows.get(k) });
+        unlabelled.push(...d.unlabelled.map((sample) => ({ from: sc.from, sample })));
+        if (d.label) labels.push(d.label);
       }
+      perNode.set(node, { rows, unlabelled, family: list[0]!.family, labels: [...new Set(labels)] });
     }
-    for (const v of perNode.values()) rows.push(...v.rows.values());
+    const rows = [...perNode.values()].flatMap((v) => [...v.rows.values()]);
     const fmt = (x?: number) => (x === undefined ? '—' : String(x));
-    s.evidence('devices.md', ['| node | device | identity | utilisation | memory | temperature | power | interconnect |', '|---|---|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.node} | ${r.device} | ${r.identity ?? ''} | ${fmt(r.utilisation)} | ${fmt(r.memory)} | ${fmt(r.temperature)} | ${fmt(r.power)} | ${fmt(r.interconnect)} |`)].join('\n'));
+    s.evidence('devices.md', ['| node | device | identity | utilisation | memory used | memory free/total | temperature | power | interconnect |', '|---|---|---|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.node} | ${r.device} | ${r.identity ?? ''} | ${fmt(r.utilisation)} | ${fmt(r.memory)} | ${fmt(r.memoryTotal)} | ${fmt(r.temperature)} | ${fmt(r.power)} | ${fmt(r.interconnect)} |`)].join('\n'));
+    const seenNames = new Set([...scrapes.values()].flat().flatMap((sc) => sc.samples.map((x) => x.name)));
     const families = [...new Set([...perNode.values()].map((v) => v.family))];
-    s.evidence('otel-mapping.md', ['| exporter series | OpenTelemetry GPU semantic convention |', '|---|---|', ...families.flatMap((f) => Object.entries(f.otel).filter(([k]) => [...scrapes.values()].flat().some((sc) => sc.samples.some((x) => x.name === k))).map(([k, v]) => `| ${k} | ${v} |`))].join('\n'));
+    s.evidence('otel-mapping.md', ['| exporter series | OpenTelemetry GPU semantic convention |', '|---|---|', ...families.flatMap((f) => Object.entries(f.otel).filter(([k]) => seenNames.has(k)).map(([k, v]) => `| ${k} | ${v} |`))].join('\n'));
 
     await s.case('ExporterOnEveryAcceleratorNode', async (c) => {
-      if (forbidden && !scrapes.size) return c.notRun('missing-rbac', `the API server's proxy refused kaic: ${forbidden}`, 'grant the ClusterRole printed by `kaic rbac` (nodes/proxy, pods/proxy, services/proxy get)');
-      const missing = env.nodes.filter((n) => !scrapes.has(n.node)).map((n) => n.node);
-      if (missing.length) return c.fail(`an accelerator metrics exporter answers on every real accelerator node (${env.nodes.map((n) => n.node).join(', ')})`, `none answered on ${missing.join(', ')}${problems.length ? `: ${problems.join('; ')}` : ' (no exporter endpoint there)'}`);
+      const missing = env.nodes.filter((n) => !scrapes.has(n.node));
+      const all = missing.flatMap((n) => (trouble.get(n.node) ?? []).map((t) => ({ node: n.node, ...t })));
+      const none = missing.filter((n) => !trouble.has(n.node)).map((n) => n.node);
+      // Observed violations first: no exporter endpoint on a node, or one that never answered.
+      const down = all.filter((t) => t.kind === 'down' || t.kind === 'bad');
+      if (none.length || down.length) return c.fail(`an accelerator metrics exporter answers on every real accelerator node (${env.nodes.map((n) => n.node).join(', ')})`, [none.length ? `no exporter endpoint on ${none.join(', ')}` : '', ...down.map((t) => t.detail)].filter(Boolean).join('; '));
+      const rbac = all.find((t) => t.kind === 'forbidden');
+      if (rbac) return c.notRun('missing-rbac', `kaic was refused: ${rbac.detail}`, rbac.detail.includes('exporter') ? 'let kaic\'s identity read the exporter (its kube-rbac-proxy), or pass --prometheus' : 'grant the ClusterRole printed by `kaic rbac` (nodes/proxy, pods/proxy get)');
+      const api = all.find((t) => t.kind === 'api-error');
+      if (api) return c.notRun('api-error', api.detail);
+      if (all.length) return c.notRun('no-verdict', `an exporter answered on ${[...new Set(all.map((t) => t.node))].join(', ')}, but with nothing kaic recognises: ${all.map((t) => t.detail).join('; ')}`, 'name the exporter with --set metrics.service, or use one kaic knows (DCGM, AMD device metrics, Neuron monitor)');
       c.pass(`${env.nodes.length} node(s) scraped: ${[...scrapes].map(([n, l]) => `${n} (${l.map((x) => `${x.family.name}, ${x.samples.length} samples`).join('; ')})`).join(', ')}${env.simulated.length ? `; ${env.simulated.length} simulated node(s) not expected to have one` : ''}`);
     });
 
     await s.case('SeriesNameTheirDevice', async (c) => {
       if (!perNode.size) return c.notRun('control-failed', 'no exporter was scraped');
       for (const [node, v] of perNode) {
-        if (v.unlabelled.length) return c.fail(`every utilisation and memory series names its device (a label such as ${v.family.deviceLabels.join(', ')})`, `${node}: ${v.unlabelled.length} series with none, e.g. ${v.unlabelled[0]!.name}{${Object.entries(v.unlabelled[0]!.labels).map(([k, x]) => `${k}="${x}"`).join(',')}}`);
+        if (v.unlabelled.length) {
+          const u = v.unlabelled[0]!.sample;
+          return c.fail(`every utilisation and memory series names its device (a label such as ${v.family.deviceLabels.join(', ')})`, `${node}: ${v.unlabelled.length} series with none, e.g. ${u.name}{${Object.entries(u.labels).map(([k, x]) => `${k}="${x}"`).join(',')}} from ${v.unlabelled[0]!.from}`);
+        }
       }
-      c.pass([...perNode].map(([n, v]) => `${n}: every series carries ${v.label}`).join('; '));
+      c.pass([...perNode].map(([n, v]) => `${n}: every series carries ${v.labels.join(' or ') || 'a device label'}`).join('; '));
     });
 
     const perDevice = (kind: 'utilisation' | 'memory') => async (c: CaseHandle) => {
@@ -203,19 +244,20 @@ export default defineCheck({
         // A device has the series if it or one of its partitions does (a MIG GPU reports per instance).
         const have = [...v.rows.values()].filter((r) => r[kind] !== undefined);
         const covered = wholeDevices(have);
-        const lacking = [...wholeDevices(v.rows.values())].filter((d) => !covered.has(d));
-        if (lacking.length) return c.fail(`a ${kind} series (${names.join(' or ')}) for every device ${want.node} reports`, `no ${kind} series for ${lacking.join(', ')}`);
-        const devices = covered;
         const res = v.family.countsResource;
         const count = res ? want.alt[res] ?? 0 : want.count;
         const source = res ? `${count} ${res}` : want.source;
-        if (devices.size < count) return c.fail(`${kind} series for all ${count} devices ${want.node} advertises (${source})`, `series for ${devices.size}: ${[...devices].join(', ') || 'none'}`);
+        if (res && !count) return c.notRun('no-verdict', `${want.node} does not advertise ${res}, so kaic cannot tell how many ${v.family.name} devices to expect`);
+        if (!covered.size && v.family.perDeviceOnlyUnderLoad) return c.notRun('no-verdict', `${v.family.name} on ${want.node} shows no per-device ${kind} series; it reports them only while a workload runs there`, 'run while a workload uses the devices');
+        const lacking = [...wholeDevices(v.rows.values())].filter((d) => !covered.has(d));
+        if (lacking.length) return c.fail(`a ${kind} series (${names.join(' or ')}) for every device ${want.node} reports`, `no ${kind} series for ${lacking.join(', ')}`);
+        if (covered.size < count) return c.fail(`${kind} series for all ${count} devices ${want.node} advertises (${source})`, `series for ${covered.size}: ${[...covered].join(', ') || 'none'}`);
         if (want.identities.length && v.family.identityLabel) {
           const seenIds = new Set(have.map((r) => r.identity).filter(Boolean));
           const absent = want.identities.filter((id) => !seenIds.has(id));
           if (absent.length) return c.fail(`a ${kind} series for each device ${want.node} publishes, by ${v.family.identityLabel}`, `no series for ${absent.join(', ')}`);
         }
-        said.push(`${want.node}: ${devices.size} device(s) with ${kind} series, ${count} advertised (${source})${want.identities.length && v.family.identityLabel ? `, every published ${v.family.identityLabel} present` : ''}${devices.size > count ? `; ${devices.size - count} more in the metrics than advertised` : ''}`);
+        said.push(`${want.node}: ${covered.size} device(s) with ${kind} series, ${count} advertised (${source})${want.identities.length && v.family.identityLabel ? `, every published ${v.family.identityLabel} present` : ''}${covered.size > count ? `; ${covered.size - count} more in the metrics than advertised` : ''}`);
       }
       c.pass(said.join('; '));
     };
@@ -223,3 +265,40 @@ export default defineCheck({
     await s.case('MemoryForEveryDevice', perDevice('memory'));
   },
 });
+
+const MAX_BYTES = 64 * 2 ** 20;
+interface Scrape { readonly samples: Sample[]; readonly family: ExporterFamily; readonly from: string }
+interface Trouble { readonly kind: 'down' | 'bad' | 'forbidden' | 'api-error' | 'unrecognised'; readonly detail: string }
+type Answer = { kind: 'ok'; body: string; truncated: boolean } | { kind: 'wrong-port' | 'down' | 'forbidden' | 'api-error'; detail: string };
+
+/**
+ * One exporter endpoint through the API server's proxy. The exporter not answering (the proxy
+ * cannot reach it) is retried until the expected behaviour's deadline; a refusal, or the API
+ * server's own error, is reported as such; a 404 or a plain-HTTP request to an HTTPS port means
+ * another port (or https) should be tried.
+ */
+async function scrapeOne(s: CheckScope, target: { kind: 'pod' | 'node'; name: string; namespace?: string; port: number }): Promise<Answer> {
+  let last: Answer = { kind: 'down', detail: 'no answer' };
+  let scheme: 'http' | 'https' = 'http';
+  const r = await s.poll(`the exporter at ${target.kind} ${target.name}:${target.port} to answer`, async () => {
+    const a = await s.http({ ...target, ...(scheme === 'https' ? { scheme } : {}) }, '/metrics', { timeoutMs: 10_000, maxBytes: MAX_BYTES });
+    const text = a.body.slice(0, 200).replace(/\s+/g, ' ');
+    const status = /"kind"\s*:\s*"Status"/.test(a.body.slice(0, 2_000));
+    if (a.status === 200) return { kind: 'ok' as const, body: a.body, truncated: !!a.truncated };
+    if (a.status === 400 && scheme === 'http' && /HTTPS/i.test(a.body)) {
+      scheme = 'https';
+      return undefined;
+    }
+    if (a.status === 404 || a.status === 400) return { kind: 'wrong-port' as const, detail: `HTTP ${a.status}` };
+    if (a.status === 401 || a.status === 403) return { kind: 'forbidden' as const, detail: `HTTP ${a.status} from ${status ? 'the API server' : 'the exporter'}: ${text}` };
+    // The proxy's own "cannot reach it" is the exporter down: retried until the deadline.
+    if (status && /error trying to reach|connection refused|dial tcp|no endpoints|i\/o timeout|no route/i.test(a.body)) {
+      last = { kind: 'down', detail: `HTTP ${a.status}: ${text}` };
+      return undefined;
+    }
+    if (a.status >= 500 && status) return { kind: 'api-error' as const, detail: `the API server answered HTTP ${a.status}: ${text}` };
+    last = { kind: 'down', detail: `the exporter answered HTTP ${a.status}: ${text}` };
+    return undefined;
+  }, { intervalMs: 2_000, timeoutMs: 20_000, describe: () => ('detail' in last ? last.detail : '') });
+  return r.ok ? r.value : last;
+}

@@ -83,12 +83,16 @@ export interface CaseHandle {
 export interface HttpAnswer {
   readonly status: number;
   readonly body: string;
+  /** The body was longer than `maxBytes`: only its start is here. */
+  readonly truncated?: boolean;
 }
 
 export interface PrometheusClient {
   readonly endpoint: string;
   /** An instant query; the `data.result` vector. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  /** Any read of its HTTP API (`/api/v1/status/config`, `/api/v1/targets`): the status and body. */
+  get(path: string): Promise<HttpAnswer>;
 }
 
 /** The only way a check touches the cluster while proving. */
@@ -130,7 +134,7 @@ export interface CheckScope<S = Record<string, unknown>> {
    * A request through the API server's proxy: to a Service (default), to one pod, or to a port on a
    * node's address (`kind: 'node'`, `name` the node: host-network exporters).
    */
-  http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number }): Promise<HttpAnswer>;
+  http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number; maxBytes?: number }): Promise<HttpAnswer>;
   /** A short-lived pod that runs `command` to completion; its log and exit code. */
   clientPod(name: string, command: readonly string[], opts?: { image?: ImageName; node?: string; timeoutMs?: number }): Promise<WaitOutcome<{ exitCode: number; log: string; node: string }>>;
   /** `--prometheus`, when given or discovered. */

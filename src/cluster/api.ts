@@ -36,6 +36,8 @@ export interface RequestOptions {
   readonly contentType?: string;
   /** `dryRun=All`, `fieldManager` and the like. */
   readonly query?: Readonly<Record<string, string>>;
+  /** rawHttp: read at most this many bytes of the body (the rest is dropped, `truncated` set). */
+  readonly maxBytes?: number;
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -150,7 +152,7 @@ export async function rawList<T = KubernetesObject>(kc: KubeConfig, path: string
 }
 
 /** One request whose HTTP status is the answer (service proxy, Prometheus): no retry on status. */
-export async function rawHttp(kc: KubeConfig, method: string, path: string, body: string | undefined, opts: RequestOptions = {}): Promise<{ status: number; body: string }> {
+export async function rawHttp(kc: KubeConfig, method: string, path: string, body: string | undefined, opts: RequestOptions = {}): Promise<{ status: number; body: string; truncated?: boolean }> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
   return withRetry(async () => {
@@ -166,7 +168,19 @@ export async function rawHttp(kc: KubeConfig, method: string, path: string, body
     init.signal = signal;
     try {
       const res = await fetch(`${cluster.server.replace(/\/$/, '')}${path}`, init as never);
-      return { status: res.status, body: await res.text() };
+      if (!opts.maxBytes || !res.body) return { status: res.status, body: await res.text() };
+      // A bounded read: an endpoint that streams without end cannot exhaust memory.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.length;
+        if (size > opts.maxBytes) {
+          await (res.body as unknown as { cancel?: () => Promise<void> }).cancel?.().catch(() => undefined);
+          return { status: res.status, body: Buffer.concat(chunks).toString('utf8'), truncated: true };
+        }
+        chunks.push(Buffer.from(chunk));
+      }
+      return { status: res.status, body: Buffer.concat(chunks).toString('utf8') };
     } catch (e) {
       if (opts.signal?.aborted) throw new Interrupted(String(opts.signal.reason?.message ?? opts.signal.reason ?? 'interrupted'));
       const err = e as { code?: string; message?: string };

@@ -256,7 +256,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       const scheme = svc.scheme ? `${svc.scheme}:` : '';
       const rest = `${scheme}${svc.name}:${svc.port}/proxy${p.startsWith('/') ? p : `/${p}`}`;
       const url = svc.kind === 'node' ? `/api/v1/nodes/${rest}` : `/api/v1/namespaces/${svc.namespace ?? namespace}/${svc.kind === 'pod' ? 'pods' : 'services'}/${rest}`;
-      return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: 10_000 });
+      return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: 10_000, ...(opts?.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
     },
     async clientPod(name, command, opts) {
       const image = cfg.images[opts?.image ?? 'probe']!;
@@ -298,17 +298,18 @@ function promClient(cfg: SessionConfig, signal: AbortSignal): PrometheusClient |
   const p = cfg.prometheus;
   if (!p) return undefined;
   const m = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d+)$/.exec(p);
+  const get = async (path: string): Promise<{ status: number; body: string }> => {
+    if (m) return rawHttp(cfg.kc, 'GET', `/api/v1/namespaces/${m[1]}/services/${m[2]}:${m[3]}/proxy${path}`, undefined, { signal, timeoutMs: 15_000, retryForMs: 10_000, maxBytes: 16 * 2 ** 20 });
+    const r = await fetch(`${p.replace(/\/$/, '')}${path}`, { signal }).catch((e: Error) => {
+      throw new TransportError('GET', p, e.message);
+    });
+    return { status: r.status, body: await r.text() };
+  };
   return {
     endpoint: p,
+    get,
     async query(promql) {
-      let res: { status: number; body: string };
-      if (m) res = await rawHttp(cfg.kc, 'GET', `/api/v1/namespaces/${m[1]}/services/${m[2]}:${m[3]}/proxy/api/v1/query?query=${encodeURIComponent(promql)}`, undefined, { signal, timeoutMs: 15_000, retryForMs: 10_000 });
-      else {
-        const r = await fetch(`${p.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal }).catch((e: Error) => {
-          throw new TransportError('GET', p, e.message);
-        });
-        res = { status: r.status, body: await r.text() };
-      }
+      const res = await get(`/api/v1/query?query=${encodeURIComponent(promql)}`);
       if (res.status >= 400) throw new ApiError(res.status, 'GET', `${p} query`, res.body.slice(0, 300));
       const data = JSON.parse(res.body) as { data?: { result?: { metric: Record<string, string>; value: [number, string] }[] } };
       return data.data?.result ?? [];

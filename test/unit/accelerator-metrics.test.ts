@@ -13,15 +13,27 @@ const samples = (text: string): Sample[] => {
   return r.samples;
 };
 
-test('the exposition parser: labels with escapes, exponents, NaN and Inf, comments; malformed lines are located errors', () => {
+test('the exposition parser: labels with escapes, exponents, NaN and Inf, comments; a line it cannot read is skipped and located, not fatal', () => {
   const s = samples('# HELP x y\nx{a="q\\"uote",b="back\\\\slash",c="new\\nline"} 2.5e+09 1700000000\ny NaN\nz{} +Inf\n\n');
   assert.deepEqual(s[0], { name: 'x', labels: { a: 'q"uote', b: 'back\\slash', c: 'new\nline' }, value: 2.5e9 });
   assert.ok(Number.isNaN(s[1]!.value));
   assert.equal(s[2]!.value, Infinity);
-  assert.deepEqual(readExposition('ok 1\nbad{a=1} 2\n'), { error: 'line 2: malformed label at column 5: bad{a=1} 2' });
-  assert.deepEqual(readExposition('x{a="open} 1'), { error: 'line 1: unterminated label value' });
-  assert.deepEqual(readExposition('x{a="1"} notanumber'), { error: 'line 1: no value: x{a="1"} notanumber' });
+  const odd = readExposition('ok 1\nbad{a=1} 2\n{"utf8.name"} 3\nhex 0x10\nfine{a="1"} 4\n');
+  assert.ok('samples' in odd);
+  assert.deepEqual(odd.samples.map((x) => x.name), ['ok', 'fine']);
+  assert.equal(odd.skipped, 3);
+  assert.equal(odd.firstSkipped, 'line 2: malformed label at column 5: bad{a=1} 2');
   assert.deepEqual(readExposition('a 1\nb 2\nc 3', 2), { error: 'more than 2 samples' });
+});
+
+test('physical devices: GPU feature discovery\'s count wins over time-slicing replicas and MIG', async () => {
+  const { physicalDevices } = await import('../../src/checks/accelerator-metrics.js');
+  const { PROFILES } = await import('../../src/checks/profiles/accelerators.js');
+  const node = (labels: Record<string, string>, cap: Record<string, string>) => ({ metadata: { name: 'n', labels }, status: { capacity: cap } });
+  assert.equal(physicalDevices(node({ 'nvidia.com/gpu.count': '8', 'nvidia.com/gpu.replicas': '4' }, { 'nvidia.com/gpu': '32' }), PROFILES.nvidia!), 8);
+  assert.equal(physicalDevices(node({ 'nvidia.com/gpu.replicas': '4' }, { 'nvidia.com/gpu': '32' }), PROFILES.nvidia!), 8);
+  assert.equal(physicalDevices(node({ 'nvidia.com/gpu.count': '2' }, { 'nvidia.com/gpu': '0', 'nvidia.com/mig-1g.10gb': '14' }), PROFILES.nvidia!), 2);
+  assert.equal(physicalDevices(node({}, { 'nvidia.com/gpu': '4' }), PROFILES.nvidia!), 4);
 });
 
 test('DCGM with MIG: a GPU in MIG mode counts through its instances; temperature and power stay with the GPU', () => {
@@ -59,4 +71,16 @@ test('Neuron monitor: one row per NeuronCore, counted against aws.amazon.com/neu
   assert.equal(d.label, 'neuroncore');
   assert.deepEqual([...d.rows.keys()].sort(), ['0', '1', '2', '3']);
   assert.ok([...d.rows.values()].every((r) => r.utilisation !== undefined && r.memory !== undefined));
+});
+
+test('ai_service_metrics reads how Prometheus discovers pods and how often it scrapes', async () => {
+  const { readPromConfig, promDuration } = await import('../../src/checks/ai-service-metrics.js');
+  assert.equal(promDuration('15s'), 15_000);
+  assert.equal(promDuration('1m30s'), 90_000);
+  assert.equal(promDuration('500ms'), 500);
+  assert.equal(promDuration('soon'), undefined);
+  const chart = 'global:\n  evaluation_interval: 1m\n  scrape_interval: 30s\nscrape_configs:\n- job_name: kubernetes-pods\n  kubernetes_sd_configs:\n  - role: pod\n  relabel_configs:\n  - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]\n    action: keep\n';
+  assert.deepEqual(readPromConfig(chart), { annotations: true, intervalMs: 30_000 });
+  assert.deepEqual(readPromConfig('global:\n  scrape_interval: 15s\nscrape_configs:\n- job_name: node\n  static_configs: []\n'), { annotations: false, intervalMs: 15_000 });
+  assert.equal(readPromConfig('').intervalMs, 60_000, "Prometheus's default");
 });

@@ -107,7 +107,11 @@ export async function findDraPath(cluster: ClusterFacts, deviceClass: string | u
   const cls = (await list<DeviceClassObj>({ apiVersion: gv, kind: 'DeviceClass' })).find((c) => c.metadata.name === deviceClass);
   if (!cls) return undefined;
   const driver = driverOf(cls);
-  const slices = (await list<Slice>({ apiVersion: gv, kind: 'ResourceSlice' })).filter((x) => x.spec.driver === driver);
+  const all = (await list<Slice>({ apiVersion: gv, kind: 'ResourceSlice' })).filter((x) => x.spec.driver === driver);
+  // Only each pool's newest generation: a driver restarting publishes a new one before the old goes.
+  const newest = new Map<string, number>();
+  for (const x of all) newest.set(x.spec.pool.name, Math.max(newest.get(x.spec.pool.name) ?? 0, x.spec.pool.generation));
+  const slices = all.filter((x) => x.spec.pool.generation === newest.get(x.spec.pool.name));
   const nodes = [...new Set(completePools(slices, driver, readyNodes).complete.map((p) => p.node).filter((n): n is string => !!n))];
   return nodes.length ? { gv, version: served, deviceClass: cls.metadata.name, driver, slices, nodes } : undefined;
 }
