@@ -22,9 +22,9 @@ case $code in
   *) echo "kaic run failed (exit $code)"; exit "$code" ;;
 esac
 echo
-echo "== secure_accelerator_access on the real node, where containers run (DRA example driver and kaic's device plugin)"
+echo "== the checks that need running containers, on the real node (DRA example driver, kaic's device plugin and GPU exporter, Prometheus)"
 set +e
-kaic run --version v1.35 --kubeconfig .kaic/kubeconfig --only secure_accelerator_access --accelerator example "${checklists[@]}" -o "$out/real-node"
+kaic run --version v1.37 --kubeconfig .kaic/kubeconfig --only secure_accelerator_access,gpu_sharing,driver_runtime_management,accelerator_metrics,ai_service_metrics,workload_sandboxing --accelerator example "${checklists[@]}" -o "$out/real-node"
 code=$?
 set -e
 case $code in
