@@ -96,6 +96,7 @@ export function nodeBinaries(v = readVersions()): RealNodeBinaries {
     devicePlugin: join(kaicNode, 'kaic-device-plugin'),
     gpuExporter: join(kaicNode, 'kaic-gpu-exporter'),
     prometheus: join(bin, `prometheus-${v.PROMETHEUS_VERSION}`, 'prometheus'),
+    prometheusAdapter: join(bin, `prometheus-adapter-${v.PROMETHEUS_ADAPTER_VERSION}`, 'adapter'),
     pause: join(kaicNode, 'pause'),
     runc: '/usr/sbin/runc',
     cniBin: '/usr/lib/cni',

@@ -64,6 +64,8 @@ export interface RealNodeTwin {
   readonly metrics?: 'omit-utilisation' | 'no-device-labels' | 'omit-device';
   /** Prometheus without its Kubernetes pod discovery job, or scraping the wrong port (every target down). */
   readonly prometheus?: 'no-pod-discovery' | 'wrong-port';
+  /** prometheus-adapter not running, its APIService still registered (unavailable). */
+  readonly adapterDown?: boolean;
 }
 
 export interface RealNodeBinaries {
@@ -80,6 +82,8 @@ export interface RealNodeBinaries {
   readonly gpuExporter: string;
   /** Prometheus built from its module with Kubernetes service discovery (cluster/versions.env). */
   readonly prometheus: string;
+  /** prometheus-adapter, built from sigs.k8s.io/prometheus-adapter. */
+  readonly prometheusAdapter: string;
   readonly pause: string;
   readonly runc: string;
   readonly cniBin: string;
@@ -111,7 +115,7 @@ interface Owner {
 
 export class RealNodeError extends Error {}
 
-const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter', 'prometheus'] as const;
+const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter', 'prometheus', 'prometheus-adapter'] as const;
 type Component = (typeof COMPONENTS)[number];
 
 function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; allowFail?: boolean } = {}): { ok: boolean; out: string; err: string } {
@@ -489,7 +493,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   startPlugins(cfg);
 
   // The exporter starts once the driver has published its devices (it reports those).
-  const all = COMPONENTS.filter((c) => c !== 'gpu-exporter' && c !== 'prometheus');
+  const all = COMPONENTS.filter((c) => c !== 'gpu-exporter' && c !== 'prometheus' && c !== 'prometheus-adapter');
   const ready = () => {
     assertRunning(cfg, all);
     const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu}'], undefined, true);
@@ -506,11 +510,12 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi();
   await startExporter(cfg, nodeIP);
   await startPrometheus(cfg, nodeIP);
+  await startAdapter(cfg, nodeIP);
   log(`real node ${REAL_NODE_NAME} Ready (${nodeIP})${twinText(cfg.twin)}`);
 }
 
 function twinText(t?: RealNodeTwin): string {
-  const s = [t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
+  const s = [t?.adapterDown && 'prometheus-adapter down', t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
   return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
 }
 
@@ -661,9 +666,63 @@ async function startPrometheus(cfg: RealNodeConfig, nodeIP: string) {
   await waitUntil('Prometheus to be ready', async () => { assertRunning(cfg, ['prometheus']); return (await ready()) || undefined; }, 30_000);
 }
 
-/** Restarts only the device plugins, the exporter and Prometheus, with the given twin switches (the kubelet keeps running). */
+export const ADAPTER_PORT = 6443;
+/** Seconds between the adapter's lists of Prometheus's series (its default is 1m). */
+export const ADAPTER_RELIST = 10;
+
+/** The community chart's default rule: every gauge of a pod, as a custom metric of that pod. */
+const ADAPTER_RULES = [
+  'rules:',
+  '  - seriesQuery: \'{namespace!="",pod!=""}\'',
+  '    seriesFilters:',
+  '      - isNot: ".*_total$"',
+  '      - isNot: ".*_bucket$"',
+  '    resources:',
+  '      overrides:',
+  '        namespace: { resource: namespace }',
+  '        pod: { resource: pod }',
+  '    name:',
+  '      matches: "^(.*)$"',
+  '      as: "${1}"',
+  '    metricsQuery: \'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)\'',
+  '',
+].join('\n');
+
+/**
+ * prometheus-adapter on the node's address, serving custom.metrics.k8s.io from the node's Prometheus
+ * (self-signed serving certificate; authentication and authorization delegated to the API server),
+ * registered as the APIService behind a Service `monitoring/prometheus-adapter`. With the twin
+ * `adapterDown` the APIService is registered and nothing serves it.
+ */
+async function startAdapter(cfg: RealNodeConfig, nodeIP: string) {
+  const dir = join(NODE_PATHS.run, 'prometheus-adapter');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'rules.yaml'), ADAPTER_RULES);
+  const ports = [{ name: 'https', port: ADAPTER_PORT, protocol: 'TCP' }];
+  kubectl(cfg, ['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-real-node', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'monitoring', labels: { 'kaic.dev/real-node': 'true' } } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'prometheus-adapter', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus-adapter', 'kaic.dev/real-node': 'true' } }, spec: { ports: [{ name: 'https', port: 443, targetPort: ADAPTER_PORT, protocol: 'TCP' }] } },
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'prometheus-adapter-host', namespace: 'monitoring', labels: { 'kubernetes.io/service-name': 'prometheus-adapter', 'endpointslice.kubernetes.io/managed-by': 'local-cluster.kaic.dev' } }, addressType: 'IPv4', endpoints: [{ addresses: [nodeIP], conditions: { ready: true }, nodeName: REAL_NODE_NAME }], ports },
+    { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.custom.metrics.k8s.io', labels: { 'kaic.dev/real-node': 'true' } }, spec: { service: { name: 'prometheus-adapter', namespace: 'monitoring', port: 443 }, group: 'custom.metrics.k8s.io', version: 'v1beta1', insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 } },
+  ] }));
+  if (cfg.twin?.adapterDown) return;
+  startProcess('prometheus-adapter', cfg.bin.prometheusAdapter, [
+    `--secure-port=${ADAPTER_PORT}`, `--bind-address=${nodeIP}`, `--cert-dir=${dir}`,
+    `--lister-kubeconfig=${cfg.kubeconfig}`, `--authentication-kubeconfig=${cfg.kubeconfig}`, `--authorization-kubeconfig=${cfg.kubeconfig}`,
+    `--prometheus-url=http://${nodeIP}:${PROMETHEUS_PORT}`, `--metrics-relist-interval=${ADAPTER_RELIST}s`, `--config=${join(dir, 'rules.yaml')}`, '--v=1',
+  ], cfg.logs);
+  // Serving, not only Available (a condition left from before a restart): discovery answers 200.
+  const available = () => {
+    assertRunning(cfg, ['prometheus-adapter']);
+    const r = kubectl(cfg, ['get', '--raw', '/apis/custom.metrics.k8s.io/v1beta1'], undefined, true);
+    return r.ok && r.out.includes('APIResourceList') ? true : undefined;
+  };
+  await waitUntil('prometheus-adapter to serve custom.metrics.k8s.io', available, 60_000);
+}
+
+/** Restarts only the device plugins, the exporter, Prometheus and its adapter, with the given twin switches (the kubelet keeps running). */
 export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<void> {
-  for (const c of ['prometheus', 'gpu-exporter', 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
+  for (const c of ['prometheus-adapter', 'prometheus', 'gpu-exporter', 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
   const owner = readOwner();
   if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
   const next = { ...cfg, twin };
@@ -676,6 +735,7 @@ export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<
   if (twin.draCdiExposesAllDevices) await sabotageDraCdi();
   if (owner?.nodeIP) await startExporter(next, owner.nodeIP);
   if (owner?.nodeIP) await startPrometheus(next, owner.nodeIP);
+  if (owner?.nodeIP) await startAdapter(next, owner.nodeIP);
 }
 
 async function stopProcess(c: Component, timeoutMs: number) {
@@ -858,7 +918,7 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
       }
     }
   }
-  for (const c of ['prometheus', 'gpu-exporter', 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
+  for (const c of ['prometheus-adapter', 'prometheus', 'gpu-exporter', 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
   if (existsSync(o.bin.kubeProxy)) sh(o.bin.kubeProxy, ['--cleanup'], { allowFail: true, timeoutMs: 30_000 });
   // Containers the kubelet did not stop: kill their tasks while containerd still answers.
   const left = pidOf('containerd') && isAlive(pidOf('containerd')!) ? ctr(o.bin, ['tasks', 'ls', '-q'], true).out.split('\n').filter(Boolean) : [];

@@ -9,6 +9,7 @@
 #   $KAIC_CACHE/bin/coredns-<ver>/coredns
 #   $KAIC_CACHE/bin/dra-example-driver-<ver>/dra-example-kubeletplugin
 #   $KAIC_CACHE/bin/prometheus-<ver>/prometheus   (Kubernetes service discovery only: Debian's build has none)
+#   $KAIC_CACHE/bin/prometheus-adapter-<ver>/adapter
 #   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,kaic-gpu-exporter,pause}   (localcluster/device-plugin, gpu-exporter, pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
@@ -29,6 +30,7 @@ containerd_dir="$cache/bin/containerd-$CONTAINERD_VERSION"
 coredns_dir="$cache/bin/coredns-$COREDNS_VERSION"
 dra_dir="$cache/bin/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION"
 prometheus_dir="$cache/bin/prometheus-$PROMETHEUS_VERSION"
+adapter_dir="$cache/bin/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION"
 # kaic's own node programs are versioned by their source.
 node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go gpu-exporter/go.mod gpu-exporter/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
 kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
@@ -178,6 +180,18 @@ build_prometheus() {
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
+build_adapter() {
+  local out="$adapter_dir" work="$cache/src/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION" log="$log_dir/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION.log"
+  have_all "$out/adapter" && return 0
+  echo "building prometheus-adapter $PROMETHEUS_ADAPTER_VERSION (log: $log)"
+  mkdir -p "$work" "$out.tmp"
+  printf 'module kaic.local/prometheus-adapter\n\ngo 1.26.0\n' > "$work/go.mod"
+  (cd "$work" && go get "sigs.k8s.io/prometheus-adapter/cmd/adapter@$PROMETHEUS_ADAPTER_VERSION" >>"$log" 2>&1) || die "could not resolve prometheus-adapter $PROMETHEUS_ADAPTER_VERSION (see $log)"
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter >>"$log" 2>&1) \
+    || die "building prometheus-adapter failed (see $log)"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
 # kaic's device plugin and the pause program, from this repository.
 build_kaic_node() {
   local out="$kaic_node_dir" log="$log_dir/kaic-node.log"
@@ -195,9 +209,9 @@ build_kaic_node() {
 
 start=$(date +%s)
 case "${1:-all}" in
-  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus ;;
+  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter ;;
   k8s) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;;
-  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; kaic-node) build_kaic_node ;;
+  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; kaic-node) build_kaic_node ;;
   paths) ;;
   *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|kaic-node|paths)" ;;
 esac

@@ -1,11 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { defineCheck, type CheckScope, type KObject } from './api.js';
+import { defineCheck, type KObject } from './api.js';
+import { LATENCY, METRICS_PATH, PORT, QUEUE, REQUESTS, workloadScript } from './support/inference-probe.js';
+import { findPrometheus, promApi, promTarget, readPromConfig, targetState, type PromService } from './support/prometheus.js';
 import { isReadyNode, nodeName } from './support/nodes.js';
 import { onNodes, restrictedPod } from './support/pods.js';
 import { integer } from './settings.js';
 
 /** A Prometheus kaic found as a Service (the API server's proxy reaches it), unless --prometheus names one. */
-interface PromService { readonly namespace: string; readonly name: string; readonly port: number }
 interface Env {
   readonly node: string;
   readonly tolerations: { key: string; operator: string }[];
@@ -13,75 +14,6 @@ interface Env {
   readonly operator: boolean;
 }
 
-const PORT = 8080;
-const METRICS_PATH = '/cgi-bin/metrics';
-export const REQUESTS = 'kaic_inference_requests_total';
-export const LATENCY = 'kaic_inference_request_duration_seconds';
-export const QUEUE = 'kaic_inference_queue_size';
-
-/**
- * The workload: busybox's httpd serving two CGI programs, an "inference" endpoint that counts each
- * request and observes its latency, and a Prometheus endpoint with a request counter, a latency
- * histogram and a queue gauge, every series labelled with the run. Busybox is in every registry
- * mirror kaic already needs; state lives in an emptyDir (the container runs as nobody).
- */
-export function workloadScript(run: string): string[] {
-  const infer = [
-    '#!/bin/sh',
-    'S=/w/state',
-    'echo 1 > $S/queue',
-    't0=$(cut -d" " -f1 /proc/uptime)',
-    'n=$(cat $S/count); echo $((n+1)) > $S/count',
-    't1=$(cut -d" " -f1 /proc/uptime)',
-    'd=$(echo "$t0 $t1" | awk \'{printf "%d", ($2-$1)*100}\')',
-    'for le in 5 10 50 100; do b=$(cat $S/b$le); [ "$d" -le "$le" ] && b=$((b+1)); echo $b > $S/b$le; done',
-    'sum=$(cat $S/sum); echo $((sum+d)) > $S/sum',
-    'echo 0 > $S/queue',
-    'printf "Content-Type: application/json\\r\\n\\r\\n"',
-    'echo \'{"model":"kaic-probe","choices":[{"text":"ok"}]}\'',
-  ].join('\n');
-  const metrics = [
-    '#!/bin/sh',
-    'S=/w/state; R=$(cat $S/run); n=$(cat $S/count)',
-    'printf "Content-Type: text/plain; version=0.0.4\\r\\n\\r\\n"',
-    `echo "# TYPE ${REQUESTS} counter"`,
-    `echo "${REQUESTS}{kaic_run=\\"$R\\"} $n"`,
-    `echo "# TYPE ${LATENCY} histogram"`,
-    `for le in 5 10 50 100; do echo "${LATENCY}_bucket{kaic_run=\\"$R\\",le=\\"$(awk "BEGIN{print $le/100}")\\"} $(cat $S/b$le)"; done`,
-    `echo "${LATENCY}_bucket{kaic_run=\\"$R\\",le=\\"+Inf\\"} $n"`,
-    `echo "${LATENCY}_sum{kaic_run=\\"$R\\"} $(awk "BEGIN{print $(cat $S/sum)/100}")"`,
-    `echo "${LATENCY}_count{kaic_run=\\"$R\\"} $n"`,
-    `echo "# TYPE ${QUEUE} gauge"`,
-    `echo "${QUEUE}{kaic_run=\\"$R\\"} $(cat $S/queue)"`,
-  ].join('\n');
-  const setup = [
-    'set -e',
-    'mkdir -p /w/cgi-bin /w/state',
-    `echo '${run}' > /w/state/run`,
-    'for f in count sum queue b5 b10 b50 b100; do echo 0 > /w/state/$f; done',
-    `cat > /w/cgi-bin/infer <<'KAIC_EOF'\n${infer}\nKAIC_EOF`,
-    `cat > /w/cgi-bin/metrics <<'KAIC_EOF'\n${metrics}\nKAIC_EOF`,
-    'chmod 755 /w/cgi-bin/infer /w/cgi-bin/metrics',
-    `exec httpd -f -p ${PORT} -h /w`,
-  ].join('\n');
-  return ['sh', '-c', setup];
-}
-
-/** A `duration` as Prometheus writes one (`15s`, `1m`, `1m30s`), in ms. */
-export function promDuration(d: string): number | undefined {
-  const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(d.trim());
-  if (!m || !d.trim()) return undefined;
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000 + Number(m[4] ?? 0);
-}
-
-/** What the running configuration says of pod discovery by annotation, and the scrape interval. */
-export function readPromConfig(yaml: string): { annotations: boolean; intervalMs: number } {
-  const global = /^global:\s*\n(?:[ \t]+.*\n)*?[ \t]+scrape_interval:\s*(\S+)/m.exec(yaml);
-  const intervalMs = (global ? promDuration(global[1]!.replace(/['"]/g, '')) : undefined) ?? 60_000;
-  // kubernetes_sd with role pod, keeping pods by the prometheus.io/scrape annotation (the common charts' job).
-  const annotations = /role:\s*pod\b/.test(yaml) && /__meta_kubernetes_pod_annotation_prometheus_io_scrape/.test(yaml);
-  return { annotations, intervalMs };
-}
 
 const settings = {
   'service.requests': integer({ description: 'how many requests to send; the monitoring system must report exactly this many', default: '20', min: 5, max: 1000 }),
@@ -105,12 +37,7 @@ export default defineCheck({
   async discover({ cluster, list }) {
     const real = cluster.nodes.filter((n) => isReadyNode(n) && !n.spec?.unschedulable && !cluster.isSimulated(nodeName(n)) && n.metadata?.labels?.['kubernetes.io/os'] !== 'windows');
     const services = await list<{ metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec?: { ports?: { name?: string; port: number }[] } }>({ apiVersion: 'v1', kind: 'Service' });
-    const skip = /operator|alertmanager|node-exporter|pushgateway|adapter|blackbox|kube-state|thanos|grafana/;
-    const prom = services.find((x) => {
-      const names = [x.metadata.name, ...Object.values(x.metadata.labels ?? {})];
-      return names.some((v) => /prometheus/.test(v)) && !names.some((v) => skip.test(v)) && x.spec?.ports?.some((p) => p.port === 9090 || /^(web|http)/.test(p.name ?? ''));
-    });
-    const port = prom?.spec?.ports?.find((p) => p.port === 9090) ?? prom?.spec?.ports?.find((p) => /^(web|http)/.test(p.name ?? ''));
+    const { prom, port } = findPrometheus(services);
     const operator = cluster.serves('monitoring.coreos.com/v1', 'servicemonitors');
     const found: Record<string, string> = { monitoring: prom ? `${prom.metadata.namespace}/${prom.metadata.name}:${port!.port}` : 'none found (pass --prometheus)', prometheusOperator: operator ? 'ServiceMonitor/PodMonitor served' : 'no' };
     if (!real.length) return { ready: false, reason: cluster.nodes.length ? 'simulated-nodes' : 'missing-component', detail: 'no real, schedulable node to run the workload on (kwok nodes run no containers)', remedy: 'run against a cluster with real nodes', found };
@@ -133,9 +60,12 @@ export default defineCheck({
     const yaml = config.status === 200 ? ((JSON.parse(config.body) as { data?: { yaml?: string } }).data?.yaml ?? '') : '';
     const conf = readPromConfig(yaml);
     s.evidence('prometheus-config.yaml', yaml || `(not readable: HTTP ${config.status})`);
-    await s.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'inference', labels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORT), 'prometheus.io/path': METRICS_PATH } }, spec: restrictedPod({ tolerations: env.tolerations, affinity: onNodes([env.node]), restartPolicy: 'Always', automountServiceAccountToken: false, volumes: [{ name: 'w', emptyDir: {} }], containers: [{ name: 'server', image: s.images.probe, command: workloadScript(run), ports: [{ name: 'http', containerPort: PORT }], volumeMounts: [{ name: 'w', mountPath: '/w' }] }] }) } as KObject);
-    await s.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'inference', labels }, spec: { selector: labels, ports: [{ name: 'http', port: PORT, targetPort: PORT }] } });
+    // The user's scrape manifest first (it may name the pod before it exists); with one, the pod
+    // carries no scrape annotations: one registration, one series.
     const user = await s.fixture('scrape', { pod: 'inference', service: 'inference', port: String(PORT), path: METRICS_PATH, run });
+    const annotations = user ? {} : { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORT), 'prometheus.io/path': METRICS_PATH };
+    await s.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'inference', labels, annotations }, spec: restrictedPod({ tolerations: env.tolerations, affinity: onNodes([env.node]), restartPolicy: 'Always', automountServiceAccountToken: false, volumes: [{ name: 'w', emptyDir: {} }], containers: [{ name: 'server', image: s.images.probe, command: workloadScript(run), ports: [{ name: 'http', containerPort: PORT }], volumeMounts: [{ name: 'w', mountPath: '/w' }] }] }) } as KObject);
+    await s.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'inference', labels }, spec: { selector: labels, ports: [{ name: 'http', port: PORT, targetPort: PORT }] } });
     const registration = user ? `the user's scrape manifest (${user.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')})` : conf.annotations ? 'pod annotations prometheus.io/scrape, port and path, which its pod discovery keeps' : undefined;
     const unreadable = config.status !== 200 && !user ? `Prometheus's configuration could not be read through ${env.service ? `${env.service.namespace}/${env.service.name}` : '--prometheus'}: HTTP ${config.status} ${config.body.slice(0, 160)}` : undefined;
     const started = await s.waitForPods(['inference'], 'Running', 120_000);
@@ -149,23 +79,39 @@ export default defineCheck({
     // Long enough for discovery to see the pod, a scrape, and a query to see it: several intervals.
     const appearMs = Math.min(6 * interval + 30_000, 5 * 60_000);
     let targetReason = '';
+    let apiTrouble: string | undefined;
     const discovered = started.ok && registration ? await s.poll('the workload\'s series in Prometheus', async () => {
       const r = await value(`${REQUESTS}${sel}`);
       if (!r.ok) {
-        targetReason = r.detail;
+        apiTrouble = r.detail;
         return undefined;
       }
+      apiTrouble = undefined;
       if (r.values.length) return r.values;
-      targetReason = await targetState(prom, run);
+      const t = await targetState(prom, run);
+      if (t.api) apiTrouble = t.text;
+      else targetReason = t.text;
       return undefined;
-    }, { intervalMs: Math.min(interval, 5_000), timeoutMs: appearMs, describe: () => targetReason || 'no series yet' }) : undefined;
+    }, { intervalMs: Math.min(interval, 5_000), timeoutMs: appearMs, describe: () => apiTrouble ?? (targetReason || 'no series yet') }) : undefined;
+    /** The workload itself: running, never restarted, serving its series (the control for any "Prometheus does not"). */
+    const workloadHealthy = async (): Promise<string | undefined> => {
+      const pod = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: 'inference' });
+      if (!pod || pod.status?.phase !== 'Running') return `the workload pod is ${pod ? pod.status?.phase : 'gone'}${pod?.status?.reason ? ` (${pod.status.reason})` : ''}`;
+      const restarts = pod.status?.containerStatuses?.[0]?.restartCount ?? 0;
+      if (restarts > 0) return `the workload restarted ${restarts} time(s)`;
+      const own = await s.http({ name: 'inference', port: PORT }, METRICS_PATH, { timeoutMs: 10_000 });
+      return own.status === 200 && own.body.includes(`${REQUESTS}{kaic_run="${run}"}`) ? undefined : `the workload's own ${METRICS_PATH} answered HTTP ${own.status} without its series`;
+    };
 
     await s.case('TargetDiscovered', async (c) => {
       if (!started.ok) return c.notRun('control-failed', `the workload did not start on ${env.node}: ${started.message}`);
       if (unreadable) return c.notRun('api-error', unreadable, 'check that Prometheus answers, or pass --prometheus');
       if (!registration) return c.notRun('no-verdict', `kaic does not know how this Prometheus discovers targets: its configuration has no pod discovery by the prometheus.io/scrape annotation${env.operator ? ', and the Prometheus Operator\'s selectors are the user\'s' : ''}`, 'pass a scrape manifest with --fixture scrape=FILE (templated: {{namespace}}, {{pod}}, {{service}}, {{port}}, {{path}}), as upstream\'s -service-metrics-scrape-manifest');
       if (!discovered!.ok) {
-        if (/^the API server|^Prometheus answered/.test(targetReason)) return c.notRun('api-error', targetReason);
+        if (apiTrouble) return c.notRun('api-error', `Prometheus could not be asked: ${apiTrouble}`);
+        const sick = await workloadHealthy();
+        if (sick) return c.notRun('control-failed', `${sick}, so Prometheus not reporting it proves nothing`);
+        if (conf.guess && !user) return c.notRun('no-verdict', `the workload's series never reached Prometheus, but the annotations were a guess: ${conf.guess} (${discovered!.message})`, 'pass a scrape manifest with --fixture scrape=FILE');
         return c.fail(`Prometheus scrapes the workload, registered by ${registration}, within ${Math.round(appearMs / 1000)}s (${Math.round(interval / 1000)}s scrape interval)`, discovered!.message);
       }
       c.pass(`Prometheus found the workload through ${registration} and reports ${REQUESTS}${sel} = ${discovered!.value.join(', ')}`);
@@ -176,35 +122,41 @@ export default defineCheck({
       if (!discovered?.ok) return c.notRun('control-failed', 'the workload\'s series never reached Prometheus');
       // Exactly N requests, one at a time; each must be answered, or N is not known.
       for (let i = 0; i < n; i++) {
-        const a = await s.http({ name: 'inference', port: PORT }, '/cgi-bin/infer', { timeoutMs: 10_000 });
+        const a = await s.http({ name: 'inference', port: PORT }, '/cgi-bin/infer', { timeoutMs: 10_000, once: true });
         if (a.status !== 200) return c.notRun('control-failed', `request ${i + 1} of ${n} was answered HTTP ${a.status}: the number of requests served is not known`);
       }
       // The control: the workload itself counted exactly N.
       const own = await s.http({ name: 'inference', port: PORT }, METRICS_PATH, { timeoutMs: 10_000 });
       const mine = Number(new RegExp(`^${REQUESTS}\\{[^}]*\\} (\\d+)`, 'm').exec(own.body)?.[1]);
       if (mine !== n) return c.notRun('control-failed', `the workload itself counted ${Number.isNaN(mine) ? 'nothing readable' : mine} after ${n} requests`);
+      // Each series on its own (two registrations of one pod would be two series, each N; a sum would be 2N).
       let last = '';
+      let trouble: string | undefined;
       const r = await s.poll(`Prometheus to report ${n} requests`, async () => {
-        const v = await value(`sum(${REQUESTS}${sel})`);
+        const v = await value(`${REQUESTS}${sel}`);
         if (!v.ok) {
-          last = v.detail;
+          trouble = v.detail;
           return undefined;
         }
-        last = `${v.values[0] ?? 'no series'}`;
-        return v.values[0] !== undefined && v.values[0] >= n ? v.values[0] : undefined;
-      }, { intervalMs: Math.min(interval, 5_000), timeoutMs: Math.min(4 * interval + 20_000, 4 * 60_000), describe: () => last });
+        trouble = undefined;
+        last = v.values.join(', ') || 'no series';
+        return v.values.length && v.values.every((x) => x >= n) ? v.values : undefined;
+      }, { intervalMs: Math.min(interval, 5_000), timeoutMs: Math.min(4 * interval + 20_000, 4 * 60_000), describe: () => trouble ?? last });
       const pod = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: 'inference' });
-      const restarts = pod?.status?.containerStatuses?.[0]?.restartCount ?? 0;
+      if (!pod) return c.notRun('control-failed', 'the workload pod is gone (evicted?)');
+      const restarts = pod.status?.containerStatuses?.[0]?.restartCount ?? 0;
       if (restarts > 0) return c.fail('the workload runs without a restart (a restart resets its counters)', `it restarted ${restarts} time(s)`);
+      if (!r.ok && trouble) return c.notRun('api-error', `Prometheus could not be asked: ${trouble}`);
       if (!r.ok) return c.fail(`Prometheus reports exactly ${n} requests`, `it reports ${last} (${r.message})`);
-      if (r.value !== n) return c.fail(`Prometheus reports exactly ${n} requests`, `it reports ${r.value}: more than were sent`);
+      const over = r.value.filter((x) => x !== n);
+      if (over.length) return c.fail(`Prometheus reports exactly ${n} requests`, `it reports ${r.value.join(', ')}: more than were sent`);
       // One more scrape: the count must stay at N.
       const again = await s.poll('one more scrape', async () => undefined, { intervalMs: interval, timeoutMs: interval });
       void again;
-      const after = await value(`sum(${REQUESTS}${sel})`);
-      if (after.ok && after.values[0] !== n) return c.fail(`Prometheus keeps reporting exactly ${n} requests`, `a scrape later it reports ${after.values[0]}`);
+      const after = await value(`${REQUESTS}${sel}`);
+      if (after.ok && after.values.some((x) => x !== n)) return c.fail(`Prometheus keeps reporting exactly ${n} requests`, `a scrape later it reports ${after.values.join(', ')}`);
       counted = n;
-      c.pass(`sent ${n} requests; the workload counted ${mine}; Prometheus reports ${REQUESTS}${sel} = ${n}, still ${n} one scrape later`);
+      c.pass(`sent ${n} requests; the workload counted ${mine}; Prometheus reports ${REQUESTS}${sel} = ${n}${r.value.length > 1 ? ` in each of ${r.value.length} series` : ''}, still ${n} one scrape later`);
     });
 
     await s.case('HistogramAndQueueGauge', async (c) => {
@@ -216,52 +168,8 @@ export default defineCheck({
       if (count.values[0] !== counted) return c.fail(`the latency histogram counts ${counted} observations`, `${LATENCY}_count is ${count.values[0] ?? 'absent'}`);
       if (buckets.values.length < 2) return c.fail(`the latency histogram has its buckets`, `${buckets.values.length} bucket series`);
       if (!gauge.values.length) return c.fail('the queue gauge is reported', `${QUEUE}${sel} is absent`);
-      c.pass(`${LATENCY}: ${buckets.values.length} buckets, count ${count.values[0]}; ${QUEUE} = ${gauge.values[0]}`);
+      c.pass(`${LATENCY}: ${buckets.values.length} bucket series, count ${count.values[0]} (the probe's own handling time, not a model's); ${QUEUE} = ${gauge.values[0]}`);
     });
   },
 });
 
-interface PromApi {
-  get(path: string): Promise<{ status: number; body: string }>;
-  query(q: string): Promise<{ ok: true; result: { metric: Record<string, string>; value: [number, string] }[] } | { ok: false; detail: string }>;
-}
-
-type Target = { kind: 'service' | 'pod' | 'node'; name: string; namespace?: string; port: number };
-
-/**
- * Where the discovered Prometheus answers through the API server: its Service when its endpoints
- * are pods (the service proxy reaches only pods), else the node its endpoint is on (a host process
- * or a host-network pod without a target reference).
- */
-async function promTarget(s: CheckScope, svc: PromService): Promise<Target> {
-  const slices = await s.list<{ ports?: { port?: number }[]; endpoints?: { nodeName?: string; targetRef?: { kind?: string } }[] }>({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace: svc.namespace, labelSelector: `kubernetes.io/service-name=${svc.name}` });
-  const eps = slices.flatMap((x) => (x.endpoints ?? []).map((e) => ({ e, port: x.ports?.[0]?.port })));
-  const host = eps.find(({ e }) => e.targetRef?.kind !== 'Pod' && e.nodeName);
-  if (host && !eps.some(({ e }) => e.targetRef?.kind === 'Pod')) return { kind: 'node', name: host.e.nodeName!, port: host.port ?? svc.port };
-  return { kind: 'service', name: svc.name, namespace: svc.namespace, port: svc.port };
-}
-
-/** `--prometheus` when given, else the Prometheus discovery found, through the API server's proxy. */
-function promApi(s: CheckScope, target: Target | undefined): PromApi | undefined {
-  const get = s.prometheus ? (p: string) => s.prometheus!.get(p) : target ? (p: string) => s.http(target, p, { timeoutMs: 15_000, maxBytes: 16 * 2 ** 20 }) : undefined;
-  if (!get) return undefined;
-  return {
-    get,
-    async query(q) {
-      const a = await get(`/api/v1/query?query=${encodeURIComponent(q)}`);
-      if (a.status !== 200) return { ok: false, detail: `${/"kind"\s*:\s*"Status"/.test(a.body) ? 'the API server' : 'Prometheus'} answered HTTP ${a.status}: ${a.body.slice(0, 160)}` };
-      const d = JSON.parse(a.body) as { data?: { result?: { metric: Record<string, string>; value: [number, string] }[] } };
-      return { ok: true, result: d.data?.result ?? [] };
-    },
-  };
-}
-
-/** What Prometheus says of the workload's target: its health and last error, or that it has none. */
-async function targetState(prom: PromApi, run: string): Promise<string> {
-  const a = await prom.get('/api/v1/targets?state=active');
-  if (a.status !== 200) return `targets not readable (HTTP ${a.status})`;
-  const d = JSON.parse(a.body) as { data?: { activeTargets?: { labels?: Record<string, string>; health?: string; lastError?: string; scrapeUrl?: string }[] } };
-  const mine = (d.data?.activeTargets ?? []).filter((t) => t.labels?.namespace === run || t.scrapeUrl?.includes(METRICS_PATH));
-  if (!mine.length) return 'Prometheus has no target for the workload';
-  return mine.map((t) => `target ${t.scrapeUrl} is ${t.health}${t.lastError ? `: ${t.lastError}` : ''}`).join('; ');
-}

@@ -134,7 +134,7 @@ export interface CheckScope<S = Record<string, unknown>> {
    * A request through the API server's proxy: to a Service (default), to one pod, or to a port on a
    * node's address (`kind: 'node'`, `name` the node: host-network exporters).
    */
-  http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number; maxBytes?: number }): Promise<HttpAnswer>;
+  http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number; maxBytes?: number; /** No retry on a reset or a timeout: a request that must be sent exactly once. */ once?: boolean }): Promise<HttpAnswer>;
   /** A short-lived pod that runs `command` to completion; its log and exit code. */
   clientPod(name: string, command: readonly string[], opts?: { image?: ImageName; node?: string; timeoutMs?: number }): Promise<WaitOutcome<{ exitCode: number; log: string; node: string }>>;
   /** `--prometheus`, when given or discovered. */

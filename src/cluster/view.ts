@@ -64,7 +64,10 @@ async function discoverWith(kc: KubeConfig, server: string, version: ClusterView
         if (e instanceof ApiError && e.status === 404) return; // removed between the two requests
         if (e instanceof ApiError && e.status !== 403) return void unavailable.set(gv, `${e.status} ${e.reason}`); // served but broken: not absent
         if (e instanceof TransportError) return void unavailable.set(gv, e.why);
-        throw e; // a 403 is not "absent"
+        // /apis answered, so kaic may read discovery: one group version refusing is its server's
+        // doing (an aggregated API whose authentication is not ready), served but broken. Never "absent".
+        if (e instanceof ApiError && e.status === 403) return void unavailable.set(gv, `403 from its server: ${e.reason}`);
+        throw e;
       }
     }),
   );

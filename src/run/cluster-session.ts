@@ -256,7 +256,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       const scheme = svc.scheme ? `${svc.scheme}:` : '';
       const rest = `${scheme}${svc.name}:${svc.port}/proxy${p.startsWith('/') ? p : `/${p}`}`;
       const url = svc.kind === 'node' ? `/api/v1/nodes/${rest}` : `/api/v1/namespaces/${svc.namespace ?? namespace}/${svc.kind === 'pod' ? 'pods' : 'services'}/${rest}`;
-      return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: 10_000, ...(opts?.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
+      return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: opts?.once ? 0 : 10_000, ...(opts?.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
     },
     async clientPod(name, command, opts) {
       const image = cfg.images[opts?.image ?? 'probe']!;

@@ -74,13 +74,15 @@ test('Neuron monitor: one row per NeuronCore, counted against aws.amazon.com/neu
 });
 
 test('ai_service_metrics reads how Prometheus discovers pods and how often it scrapes', async () => {
-  const { readPromConfig, promDuration } = await import('../../src/checks/ai-service-metrics.js');
+  const { readPromConfig, promDuration } = await import('../../src/checks/support/prometheus.js');
   assert.equal(promDuration('15s'), 15_000);
   assert.equal(promDuration('1m30s'), 90_000);
   assert.equal(promDuration('500ms'), 500);
   assert.equal(promDuration('soon'), undefined);
   const chart = 'global:\n  evaluation_interval: 1m\n  scrape_interval: 30s\nscrape_configs:\n- job_name: kubernetes-pods\n  kubernetes_sd_configs:\n  - role: pod\n  relabel_configs:\n  - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]\n    action: keep\n';
-  assert.deepEqual(readPromConfig(chart), { annotations: true, intervalMs: 30_000 });
+  assert.deepEqual(readPromConfig(chart), { annotations: true, intervalMs: 30_000, guess: 'its pod job does not read the prometheus.io/path annotation' });
+  const withPath = `${chart}  - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]\n    target_label: __metrics_path__\n`;
+  assert.deepEqual(readPromConfig(withPath), { annotations: true, intervalMs: 30_000 });
   assert.deepEqual(readPromConfig('global:\n  scrape_interval: 15s\nscrape_configs:\n- job_name: node\n  static_configs: []\n'), { annotations: false, intervalMs: 15_000 });
   assert.equal(readPromConfig('').intervalMs, 60_000, "Prometheus's default");
 });
