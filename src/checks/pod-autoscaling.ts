@@ -4,7 +4,7 @@ import { LOAD, METRICS_PATH, PORT, workloadScript } from './support/inference-pr
 import { deviceRequest, findDraPath } from './support/dra.js';
 import { isReadyNode, nodeName } from './support/nodes.js';
 import { onNodes, restrictedPod } from './support/pods.js';
-import { findPrometheus, promApi, promTarget, readPromConfig } from './support/prometheus.js';
+import { findPrometheus, promApi, promDuration, promTarget, readPromConfig } from './support/prometheus.js';
 import { usedOnNode } from './support/capacity.js';
 import { parseQuantity } from './support/quantity.js';
 import { duration } from './settings.js';
@@ -30,7 +30,7 @@ const TARGET = 10;
 const HIGH = 40;
 
 const settings = {
-  'autoscaling.timeout': duration({ description: 'how long each direction may take: metric pipeline delays (scrape, adapter relist, HPA sync) plus pod start', default: '4m', min: '30s', max: '20m' }),
+  'autoscaling.timeout': duration({ description: 'the least each direction may take (kaic waits longer where the scrape interval and the adapter\'s relist interval it can read ask for it)', default: '3m', min: '30s', max: '10m' }),
 };
 
 export default defineCheck({
@@ -51,7 +51,7 @@ export default defineCheck({
   settings,
   images: ['probe'],
   capacity: { acceleratorNodes: 1 },
-  timeoutMs: 12 * 60_000,
+  timeoutMs: 25 * 60_000,
 
   async discover({ cluster, accelerator: profile, list }) {
     const regs = await list<{ metadata: { name: string }; spec?: { service?: { name: string; namespace: string } }; status?: { conditions?: { type: string; status: string; message?: string }[] } }>({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService' });
@@ -61,7 +61,7 @@ export default defineCheck({
     });
     const found: Record<string, string> = { metricsApis: apis.map((a) => `${a.name} → ${a.service} (${a.available ? 'available' : `unavailable: ${a.message}`})`).join('; ') || 'none' };
     const custom = apis.filter((a) => a.name.includes('.custom.'));
-    if (!custom.length) return { ready: false, reason: 'missing-component', detail: `no custom.metrics.k8s.io APIService${apis.length ? ` (only ${apis.map((a) => a.name).join(', ')})` : ''}: an HPA cannot scale on a workload's own metric`, remedy: 'install a custom metrics adapter (prometheus-adapter, KEDA, or the cloud\'s)', found };
+    if (!custom.length) return { ready: false, reason: 'missing-component', detail: `no custom.metrics.k8s.io APIService${apis.length ? ` (only ${apis.map((a) => a.name).join(', ')})` : ''}: an HPA cannot scale on a workload's own metric`, remedy: 'install a custom metrics adapter (prometheus-adapter, or the cloud\'s); KEDA serves external metrics only, which kaic does not prove yet', found };
     if (!custom.some((a) => a.available)) return { ready: false, reason: 'missing-component', detail: `custom.metrics.k8s.io is registered but not available: ${custom.map((a) => `${a.name} → ${a.service}: ${a.message}`).join('; ')}`, remedy: 'start the adapter that serves it', found };
     const ready = cluster.nodes.filter((n) => isReadyNode(n) && !cluster.isSimulated(nodeName(n)));
     const res = profile.extendedResource;
@@ -101,7 +101,15 @@ export default defineCheck({
       main.resources = { claims: [{ name: 'acc' }] };
     }
     const timeline: string[] = [];
-    const record = (line: string) => timeline.push(`${new Date().toISOString()} ${line}`);
+    const record = (line: string) => {
+      timeline.push(`${new Date().toISOString()} ${line}`);
+      s.evidence('timeline.txt', timeline.join('\n'));
+    };
+    // The pipeline's delays, where they can be read: Prometheus's scrape interval, the adapter's relist.
+    const relist = await adapterRelist(s, env.apis);
+    const scrape = conf?.intervalMs ?? 60_000;
+    const wait = Math.max(timeout, 3 * scrape + 2 * (relist ?? 60_000) + 60_000);
+    record(`waits: ${Math.round(wait / 1000)}s each (scrape interval ${Math.round(scrape / 1000)}s${conf ? '' : ' assumed'}, adapter relist ${relist === undefined ? '60s assumed' : `${Math.round(relist / 1000)}s`}, --set autoscaling.timeout ${Math.round(timeout / 1000)}s)`);
 
     // The workload and its HPA live for the whole check (the three cases watch the same objects).
     if (max >= 2) {
@@ -117,33 +125,57 @@ export default defineCheck({
         },
       });
     }
+    const podsNow = async () => (await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', labelSelector: 'app.kubernetes.io/name=kaic-autoscaled' })).filter((p) => !p.metadata?.deletionTimestamp);
     await s.case('CustomMetricServed', async (c) => {
       if (max < 2) return c.notRun('control-failed', `${node} has ${free} free accelerator(s); scaling out needs at least 2`, 'run when the node has free accelerators');
+      // A Prometheus that does not discover pods by annotation will never see kaic's pods: say so now.
+      if (conf && !conf.annotations && !user) return c.notRun('no-verdict', `the HPA cannot read ${LOAD}: kaic's pods are registered by prometheus.io annotations, which this Prometheus does not discover`, 'pass a scrape manifest with --fixture scrape=FILE');
+      // The control: the workload runs and exports the metric, or nothing below is about autoscaling.
+      const first = await s.poll('the first pod to run', async () => (await podsNow()).find((p) => p.status?.phase === 'Running'), { intervalMs: 2_000, timeoutMs: 180_000, describe: () => 'no pod Running' });
+      if (!first.ok) {
+        const p = (await podsNow())[0];
+        const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
+        if (waiting && /ImagePull|ErrImage/.test(waiting.reason ?? '')) return c.notRun('image-unavailable', `${s.images.probe}: ${waiting.reason} ${waiting.message ?? ''}`, 'pass --image probe=… or --image-registry');
+        const sched = p?.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False');
+        return c.notRun('control-failed', `the workload's first pod did not run: ${sched?.message ?? waiting?.reason ?? first.message}`);
+      }
       const r = await s.poll(`the HPA to read ${LOAD} through custom.metrics.k8s.io`, async () => {
         const h = await hpa(s);
         const m = h?.currentMetrics?.find((x) => x.pods?.metric?.name === LOAD);
         const active = h?.conditions?.find((x) => x.type === 'ScalingActive');
         record(`replicas ${h?.currentReplicas ?? '?'} → ${h?.desiredReplicas ?? '?'}; ${LOAD} ${m?.pods?.current?.averageValue ?? 'not read'}; ScalingActive ${active?.status ?? '?'} ${active?.reason ?? ''}`);
         return m?.pods?.current?.averageValue !== undefined && active?.status === 'True' ? m.pods.current.averageValue : undefined;
-      }, { intervalMs: 5_000, timeoutMs: timeout, describe: () => timeline[timeline.length - 1] ?? '' });
+      }, { intervalMs: 5_000, timeoutMs: wait, describe: () => timeline[timeline.length - 1] ?? '' });
       if (!r.ok) {
         const h = await hpa(s);
         const why = h?.conditions?.find((x) => x.type === 'ScalingActive');
+        if (/503|ServiceUnavailable|unable to handle the request|the server is currently unable/i.test(why?.message ?? '')) return c.notRun('api-error', `the custom metrics API failed while the HPA asked: ${why!.message}`);
         const guessed = !user && conf && (!conf.annotations || conf.guess) ? ` (kaic's pods were registered by prometheus.io annotations, which this Prometheus ${conf.annotations ? `may not honour: ${conf.guess}` : 'does not discover'})` : '';
         if (guessed) return c.notRun('no-verdict', `the HPA never read ${LOAD}${guessed}: ${why?.message ?? r.message}`, 'pass a scrape manifest with --fixture scrape=FILE');
+        // Which stage lost it: Prometheus never had the series (monitoring), or the adapter's rules do not serve it by that name.
+        const inProm = prom ? await prom.query(`${LOAD}{kaic_run="${s.namespace}"}`) : undefined;
+        if (inProm && inProm.ok && !inProm.result.length) return c.notRun('no-verdict', `Prometheus never had ${LOAD} for kaic's pods, so the adapter had nothing to serve (see ai_service_metrics): ${why?.message ?? r.message}`, 'pass a scrape manifest with --fixture scrape=FILE');
+        if (inProm && inProm.ok && inProm.result.length && /unable to fetch metrics|no metrics returned|not found/i.test(why?.message ?? '')) return c.notRun('no-verdict', `Prometheus has ${LOAD}, but the adapter does not serve it under that name (its rules are the platform's choice): ${why?.message}`, 'configure the adapter to expose pod gauges, or run where it does');
         return c.fail(`the HPA reads the pods' ${LOAD} through custom.metrics.k8s.io within ${Math.round(timeout / 1000)}s`, `${why ? `${why.reason}: ${why.message}` : r.message}`);
       }
       c.pass(`the HPA reads ${LOAD} = ${r.value} through ${env.apis.filter((a) => a.available).map((a) => `${a.name} (${a.service})`).join(', ')}`);
     });
 
-    const podsNow = async () => (await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', labelSelector: 'app.kubernetes.io/name=kaic-autoscaled' })).filter((p) => !p.metadata?.deletionTimestamp);
-    const setLoad = async (v: number) => {
-      for (const p of await podsNow()) if (p.status?.phase === 'Running') await s.http({ kind: 'pod', name: p.metadata!.name!, port: PORT }, `/cgi-bin/load?${v}`, { timeoutMs: 10_000 });
+    /** Sets the gauge on every running pod; the first pod that did not take it, or undefined. */
+    const setLoad = async (v: number): Promise<string | undefined> => {
+      for (const p of await podsNow()) {
+        if (p.status?.phase !== 'Running' || p.metadata?.deletionTimestamp) continue;
+        const a = await s.http({ kind: 'pod', name: p.metadata!.name!, port: PORT }, `/cgi-bin/load?${v}`, { timeoutMs: 10_000 });
+        if (a.status !== 200 || !a.body.includes(`load ${v}`)) return `${p.metadata!.name}: HTTP ${a.status} ${a.body.slice(0, 120)}`;
+      }
+      return undefined;
     };
     let out = false;
     await s.case('ScalesOutOnAccelerators', async (c) => {
-      if (!timeline.length || !(await hpa(s))?.currentMetrics?.length) return c.notRun('control-failed', 'the HPA never read the metric');
-      await setLoad(HIGH);
+      if (max < 2) return c.notRun('control-failed', `${node} has ${free} free accelerator(s); scaling out needs at least 2`, 'run when the node has free accelerators');
+      if (!(await hpa(s))?.currentMetrics?.length) return c.notRun('control-failed', 'the HPA never read the metric');
+      const refused = await setLoad(HIGH);
+      if (refused) return c.notRun(/HTTP 40[13]/.test(refused) ? 'missing-rbac' : 'control-failed', `kaic could not set ${LOAD} through the API server's pod proxy: ${refused}`, /HTTP 40[13]/.test(refused) ? 'grant the ClusterRole printed by `kaic rbac` (pods/proxy get)' : undefined);
       record(`${LOAD} set to ${HIGH} on every pod (target ${TARGET} per pod)`);
       const r = await s.poll(`${max} replicas running`, async () => {
         const pods = await podsNow();
@@ -151,8 +183,14 @@ export default defineCheck({
         const h = await hpa(s);
         record(`replicas ${h?.currentReplicas ?? '?'} → ${h?.desiredReplicas ?? '?'}; ${LOAD} ${h?.currentMetrics?.[0]?.pods?.current?.averageValue ?? '?'}; running ${running.length}`);
         return running.length >= max ? running : undefined;
-      }, { intervalMs: 5_000, timeoutMs: timeout, describe: () => timeline[timeline.length - 1] ?? '' });
-      if (!r.ok) return c.fail(`with ${LOAD} at ${HIGH} against a target of ${TARGET}, the Deployment scales out to ${max} running pods`, r.message);
+      }, { intervalMs: 5_000, timeoutMs: wait, describe: () => timeline[timeline.length - 1] ?? '' });
+      if (!r.ok) {
+        // The HPA asked for them, and the pods wait for accelerators another tenant took: capacity, not autoscaling.
+        const h = await hpa(s);
+        const pending = (await podsNow()).filter((p) => p.status?.conditions?.some((x) => x.type === 'PodScheduled' && x.status === 'False'));
+        if ((h?.desiredReplicas ?? 0) >= max && pending.length) return c.notRun('control-failed', `the HPA asked for ${h!.desiredReplicas} replicas, but ${pending.length} pod(s) could not be placed: ${pending[0]!.status?.conditions?.find((x) => x.type === 'PodScheduled')?.message ?? ''}`, 'run when the node\'s accelerators are free');
+        return c.fail(`with ${LOAD} at ${HIGH} against a target of ${TARGET}, the Deployment scales out to ${max} running pods`, r.message);
+      }
       const off = r.value.filter((p) => !env.nodes.includes(p.spec?.nodeName ?? ''));
       if (off.length) return c.fail('the new pods run on accelerator nodes', off.map((p) => `${p.metadata!.name} on ${p.spec?.nodeName}`).join(', '));
       out = true;
@@ -161,7 +199,8 @@ export default defineCheck({
 
     await s.case('ScalesIn', async (c) => {
       if (!out) return c.notRun('control-failed', 'the Deployment did not scale out, so there is nothing to scale in');
-      await setLoad(0);
+      const refused = await setLoad(0);
+      if (refused) return c.notRun('control-failed', `kaic could not set ${LOAD} back to 0: ${refused}`);
       record(`${LOAD} set to 0 on every pod`);
       const r = await s.poll('the Deployment back at 1 replica', async () => {
         const h = await hpa(s);
@@ -170,12 +209,24 @@ export default defineCheck({
         // A pod started after the load was set reports 0 anyway; one that was running reports what it was told.
         if ((h?.desiredReplicas ?? 99) > 1) await setLoad(0);
         return h?.currentReplicas === 1 && pods.length === 1 ? h : undefined;
-      }, { intervalMs: 5_000, timeoutMs: timeout, describe: () => timeline[timeline.length - 1] ?? '' });
+      }, { intervalMs: 5_000, timeoutMs: wait, describe: () => timeline[timeline.length - 1] ?? '' });
       if (!r.ok) return c.fail(`with ${LOAD} at 0, the Deployment scales back in to 1 replica`, r.message);
       c.pass(`scaled back in to 1 replica once ${LOAD} fell to 0 (timeline in the evidence)`);
     });
-    s.evidence('timeline.txt', timeline.join('\n'));
   },
 });
+
+/** The adapter's --metrics-relist-interval, read from the pod behind the custom metrics APIService, where kaic can see it. */
+async function adapterRelist(s: CheckScope, apis: readonly MetricsApi[]): Promise<number | undefined> {
+  const api = apis.find((a) => a.available && a.name.includes('.custom.') && a.service.includes('/'));
+  if (!api) return undefined;
+  const [namespace, name] = api.service.split('/') as [string, string];
+  const slices = await s.list<{ endpoints?: { targetRef?: { kind?: string; name?: string } }[] }>({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace, labelSelector: `kubernetes.io/service-name=${name}` });
+  const podName = slices.flatMap((x) => x.endpoints ?? []).find((e) => e.targetRef?.kind === 'Pod')?.targetRef?.name;
+  const pod = podName ? await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: podName, namespace }) : undefined;
+  const args = pod?.spec?.containers?.flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]) ?? [];
+  const flag = args.find((a) => a.startsWith('--metrics-relist-interval='));
+  return flag ? promDuration(flag.split('=')[1]!) : undefined;
+}
 
 const hpa = (s: CheckScope) => s.get<{ status?: HpaStatus }>({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'autoscaled' }).then((h) => h?.status);

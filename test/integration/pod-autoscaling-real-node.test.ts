@@ -44,6 +44,6 @@ test('a metric that never reaches the adapter is not a PASS', async (t) => {
   // Long enough for several scrapes, adapter relists (10 s here) and HPA syncs (15 s).
   const r = await run({ 'autoscaling.timeout': '60s' });
   assert.notEqual(r.checks[0]!.verdict, 'PASS');
-  assert.match(text(r, 'CustomMetricServed'), /the HPA never read kaic_load.*does not discover/);
+  assert.match(text(r, 'CustomMetricServed'), /the HPA cannot read kaic_load: .*which this Prometheus does not discover/);
   assert.deepEqual(await leftovers(paths(cluster.name).kubeconfig, r.runId), []);
 });
