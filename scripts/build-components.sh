@@ -166,31 +166,25 @@ build_dra_driver() {
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
-build_prometheus() {
-  local out="$prometheus_dir" work="$cache/src/prometheus-$PROMETHEUS_VERSION" log="$log_dir/prometheus-$PROMETHEUS_VERSION.log"
-  have_all "$out/prometheus" && return 0
-  echo "building Prometheus $PROMETHEUS_VERSION (log: $log)"
+# A program from a Go module at a version, through a wrapper module (`go get` resolves its
+# requirements): build_go_tool NAME VERSION OUT_DIR BINARY PACKAGE [BUILD_TAGS]
+build_go_tool() {
+  local name="$1" ver="$2" out="$3" bin="$4" pkg="$5" tags="${6:-}"
+  local work="$cache/src/$name-$ver" log="$log_dir/$name-$ver.log"
+  have_all "$out/$bin" && return 0
+  echo "building $name $ver (log: $log)"
   mkdir -p "$work" "$out.tmp"
-  printf 'module kaic.local/prometheus\n\ngo 1.26.0\n' > "$work/go.mod"
-  (cd "$work" && go get "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" >>"$log" 2>&1) || die "could not resolve Prometheus $PROMETHEUS_VERSION (see $log)"
-  # Only Kubernetes service discovery (upstream's build tags); the web UI's assets are not in the
-  # module, the API is all kaic uses.
-  (cd "$work" && CGO_ENABLED=0 go build -trimpath -tags remove_all_sd,enable_kubernetes_sd -ldflags "-s -w" -o "$out.tmp/prometheus" github.com/prometheus/prometheus/cmd/prometheus >>"$log" 2>&1) \
-    || die "building Prometheus failed (see $log)"
+  printf 'module kaic.local/%s\n\ngo 1.26.0\n' "$name" > "$work/go.mod"
+  (cd "$work" && go get "$pkg@$ver" >>"$log" 2>&1) || die "could not resolve $name $ver (see $log)"
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath ${tags:+-tags "$tags"} -ldflags "-s -w" -o "$out.tmp/$bin" "$pkg" >>"$log" 2>&1) \
+    || die "building $name failed (see $log)"
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
-build_adapter() {
-  local out="$adapter_dir" work="$cache/src/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION" log="$log_dir/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION.log"
-  have_all "$out/adapter" && return 0
-  echo "building prometheus-adapter $PROMETHEUS_ADAPTER_VERSION (log: $log)"
-  mkdir -p "$work" "$out.tmp"
-  printf 'module kaic.local/prometheus-adapter\n\ngo 1.26.0\n' > "$work/go.mod"
-  (cd "$work" && go get "sigs.k8s.io/prometheus-adapter/cmd/adapter@$PROMETHEUS_ADAPTER_VERSION" >>"$log" 2>&1) || die "could not resolve prometheus-adapter $PROMETHEUS_ADAPTER_VERSION (see $log)"
-  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter >>"$log" 2>&1) \
-    || die "building prometheus-adapter failed (see $log)"
-  rm -rf "$out"; mv "$out.tmp" "$out"
-}
+# Prometheus with Kubernetes service discovery only (upstream's build tags); the web UI's assets are
+# not in the module, and the API is all kaic uses.
+build_prometheus() { build_go_tool prometheus "$PROMETHEUS_VERSION" "$prometheus_dir" prometheus github.com/prometheus/prometheus/cmd/prometheus remove_all_sd,enable_kubernetes_sd; }
+build_adapter() { build_go_tool prometheus-adapter "$PROMETHEUS_ADAPTER_VERSION" "$adapter_dir" adapter sigs.k8s.io/prometheus-adapter/cmd/adapter; }
 
 # kaic's device plugin and the pause program, from this repository.
 build_kaic_node() {
