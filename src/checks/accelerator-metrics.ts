@@ -85,6 +85,8 @@ export default defineCheck({
   id: 'accelerator_metrics',
   testName: 'TestAcceleratorPerformanceMetrics',
   summary: 'finds the accelerator exporter (DCGM, AMD device metrics, Neuron monitor) by its Service, scrapes every endpoint through the API server\'s proxy, and requires, on every real accelerator node, a utilisation and a memory series for each device the node advertises (DRA devices or extended resources), each series labelled with its device; device counts and DRA identities must match; temperature, power and interconnect are reported, with each name\'s OpenTelemetry counterpart',
+  needs: 'an exporter Service kaic recognises (DCGM, AMD device metrics, Neuron monitor) or one you name with `--set metrics.service`, on every real accelerator node',
+  cannotProve: 'utilisation rising under load (no workload loads a device); exporters it does not recognise (Intel XPU Manager, OpenTelemetry collectors) are reported, not proven',
   cases: ['ExporterOnEveryAcceleratorNode', 'SeriesNameTheirDevice', 'UtilisationForEveryDevice', 'MemoryForEveryDevice'],
   uses: [
     { group: '', resources: ['services', 'nodes'], verbs: ['get', 'list'] },

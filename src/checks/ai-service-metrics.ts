@@ -23,6 +23,8 @@ export default defineCheck({
   id: 'ai_service_metrics',
   testName: 'TestAIServiceMetrics',
   summary: 'runs a small inference-like workload exporting a request counter, a latency histogram and a queue gauge labelled with the run; registers it the way the monitoring system discovers targets (Prometheus pod annotations, or a user scrape manifest: --fixture scrape=FILE); sends exactly N requests, and Prometheus must report exactly N (more is a failure too), the histogram\'s count N and the gauge; a workload restart fails it',
+  needs: 'a Prometheus found by its Service or `--prometheus`, discovering pods by annotation or through your scrape manifest (`--fixture scrape=FILE`), and a real node',
+  cannotProve: 'collectors other than Prometheus (an OpenTelemetry collector that remote-writes is proven only through the Prometheus it writes to)',
   cases: ['TargetDiscovered', 'ExactRequestCount', 'HistogramAndQueueGauge'],
   uses: [
     { group: '', resources: ['pods', 'services'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },

@@ -157,6 +157,10 @@ export interface CheckDefinition<Env, S extends SettingsSpec> {
   readonly testName: string;
   /** One line for docs/checks.md. */
   readonly summary: string;
+  /** What the cluster needs for the check to run (docs/checks.md). */
+  readonly needs?: string;
+  /** What the check cannot prove, said plainly (docs/checks.md). */
+  readonly cannotProve?: string;
   /** Declared up front, so unreached cases show as not-run. */
   readonly cases: readonly string[];
   readonly uses: readonly Uses[];

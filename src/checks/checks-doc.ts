@@ -20,6 +20,8 @@ export function renderChecksDoc(): string {
   }
   for (const c of CHECKS.values()) {
     out.push('', `## ${c.id}`, '', `Proves: ${c.summary}.`, '');
+    if (c.needs) out.push(`Needs: ${c.needs}.`, '');
+    if (c.cannotProve) out.push(`Cannot prove: ${c.cannotProve}.`, '');
     out.push(`- Timeout: ${Math.round(c.timeoutMs / 60_000)} min (\`--timeout\` overrides).`);
     out.push(`- Capacity: ${c.capacity ? `${c.capacity.acceleratorNodes === 'all' ? 'every free accelerator node' : `${c.capacity.acceleratorNodes} accelerator node(s)`}, leased for the check alone` : 'none'}.`);
     out.push(`- Images: ${c.images.map((i) => `\`${i}\``).join(', ')}.`);

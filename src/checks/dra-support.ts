@@ -24,6 +24,8 @@ export default defineCheck({
   id: 'dra_support',
   testName: 'TestDRASupport',
   summary: 'the DRA API of the cluster\'s version is served; a DeviceClass with complete ResourceSlice pools; the scheduler allocates and reserves a claimed device, and honours a CEL selector on a published attribute',
+  needs: 'the DRA API of the cluster\'s Kubernetes version and, for the allocation cases, a DeviceClass with devices',
+  cannotProve: 'that a driver prepares devices correctly inside containers (secure_accelerator_access does)',
   cases: ['APIServed', 'DeviceClassPresent', 'CompleteResourceSlices', 'ClaimAllocatedAndReserved', 'SelectorMatchesAttribute'],
   uses: [
     { group: 'resource.k8s.io', resources: ['deviceclasses', 'resourceslices'], verbs: ['get', 'list', 'watch'] },

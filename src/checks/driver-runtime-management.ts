@@ -80,6 +80,8 @@ export default defineCheck({
   id: 'driver_runtime_management',
   testName: 'TestAcceleratorDriverRuntimeManagement',
   summary: 'reads the driver and CUDA versions the platform advertises (DRA device attributes, GPU feature discovery labels), the RuntimeClasses and each node\'s container runtime; all devices and labels of a node must agree; a container granted one accelerator from an image without vendor tools sees exactly that device and reports, through what the runtime injected, the versions the node advertises (equal at the precision both share)',
+  needs: 'accelerator nodes that advertise the driver version (DRA device attributes or GPU feature discovery labels), one real node with a free accelerator, and a profile that says how a container reads the version',
+  cannotProve: 'that the driver is the *right* one for the hardware or that upgrades are managed; only that what is advertised is what containers get',
   cases: ['AdvertisedVersionsAgree', 'ContainerSeesAdvertisedVersions'],
   uses: [
     { group: 'resource.k8s.io', resources: ['deviceclasses', 'resourceslices'], verbs: ['get', 'list', 'watch'] },

@@ -29,6 +29,8 @@ export default defineCheck({
   id: 'gang_scheduling',
   testName: 'TestGangScheduling',
   summary: 'detects the Workload API, Kueue, Volcano, KAI and coscheduling; proves native gang scheduling: a gang one member too big for the free capacity gets zero pods bound for the whole window (after a lone member of the same size is shown to bind, and with the gang named as the reason), and a gang that fits is bound together; both twice',
+  needs: 'a gang scheduler kaic can prove (the native Workload API today) and accelerator nodes with free capacity',
+  cannotProve: 'Kueue, Volcano and KAI gangs yet (detected only)',
   cases: ['AllOrNothing', 'FitsTogether', 'AllOrNothingRepeat', 'FitsTogetherRepeat'],
   uses: [
     { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },

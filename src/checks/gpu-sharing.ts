@@ -30,6 +30,8 @@ export default defineCheck({
   id: 'gpu_sharing',
   testName: 'TestGPUSharing',
   summary: 'detects DRA shared claims, partitionable DRA devices, time-slicing/MPS replicas and partition resources (MIG); proves that one claimed device is shared by two running pods (one allocation, reserved for both) while a separate claim gets another device, that inside the containers both sharers see exactly that one device and the other claimant a different one, that a partition is schedulable as its own resource, and that a replicated device plugin lets more pods run than there are physical devices',
+  needs: 'a real accelerator node with two free devices of the profile\'s DeviceClass (DRA shared claims), or partition resources / replicated devices where the platform uses those',
+  cannotProve: 'that time-sliced workloads get fair turns, or memory isolation between sharers; a DRA counter-set partition without a selector it knows (`--set sharing.partitionSelector`)',
   cases: ['SharedClaimOneAllocation', IN_CONTAINER, 'PartitionSchedulable', 'ReplicasOversubscribe'],
   uses: [
     { group: 'resource.k8s.io', resources: ['deviceclasses', 'resourceslices'], verbs: ['get', 'list', 'watch'] },

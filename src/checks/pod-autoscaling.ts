@@ -37,6 +37,8 @@ export default defineCheck({
   id: 'pod_autoscaling',
   testName: 'TestPodAutoscaling',
   summary: 'finds the custom and external metrics APIs and who serves them; runs a Deployment whose pods each request an accelerator and export a gauge, with an autoscaling/v2 HPA on that custom metric; driving the metric above target must scale out onto accelerator nodes, and below it scale back in; the evidence holds the metric values and replica counts over time',
+  needs: 'an available `custom.metrics.k8s.io` APIService fed by a Prometheus that sees kaic\'s pods, and a real node with two free accelerators',
+  cannotProve: 'external metrics (KEDA), or the default scale-down stabilisation window (kaic\'s HPA sets none)',
   cases: ['CustomMetricServed', 'ScalesOutOnAccelerators', 'ScalesIn'],
   uses: [
     { group: 'apiregistration.k8s.io', resources: ['apiservices'], verbs: ['get', 'list'] },

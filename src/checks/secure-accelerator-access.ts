@@ -27,6 +27,8 @@ export default defineCheck({
   id: 'secure_accelerator_access',
   testName: 'TestSecureAcceleratorAccess',
   summary: 'on each allocation path the cluster uses (DRA, device plugin): exclusive allocation, a full node refuses the next claimant, placement only on accelerator nodes; where containers run, a granted container sees exactly its allocated device and ungranted pods, siblings and the *_VISIBLE_DEVICES escape see none (controls on the same node)',
+  needs: 'accelerator nodes with a DRA driver or a device plugin; containers running for the in-container cases',
+  cannotProve: 'isolation against a privileged or host-path pod (those are policy), or side channels between devices',
   cases: ['DRAAllocationsAreExclusive', 'DRAFullNodeRefusesNext', 'DevicePluginPlacement', 'PluginFullNodeRefusesNext', 'UngrantedPodPlacement', ...IN_CONTAINER],
   uses: [
     { group: 'resource.k8s.io', resources: ['deviceclasses', 'resourceslices'], verbs: ['get', 'list', 'watch'] },

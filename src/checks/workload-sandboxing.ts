@@ -74,6 +74,8 @@ export default defineCheck({
   id: 'workload_sandboxing',
   testName: 'TestWorkloadSandboxing',
   summary: 'detects sandboxed RuntimeClasses (gVisor, Kata, Firecracker, Cloud Hypervisor, or named like a sandbox) and the agent-sandbox API; runs a probe in the sandbox and the same probe in an ordinary pod on the same node: the sandbox must show its own kernel (boot id, release, /proc/version) where the ordinary pod shows the node\'s, and no host processes, host paths or node addresses',
+  needs: 'a RuntimeClass whose handler is a sandbox kaic knows (gVisor, Kata, Firecracker, Cloud Hypervisor) or one you name, on a real node',
+  cannotProve: 'memory or filesystem isolation beyond the kernel identity; that the sandbox resists a real escape. The agent-sandbox API is detected, not exercised',
   cases: ['SandboxPodRuns', 'SandboxKernelIsNotHost', 'SandboxSeesNoHost'],
   uses: [
     { group: 'node.k8s.io', resources: ['runtimeclasses'], verbs: ['get', 'list', 'watch'] },
