@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import jsyaml from 'js-yaml';
@@ -490,6 +490,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   startProcess('kube-proxy', cfg.bin.kubeProxy, ['--config', join(NODE_PATHS.run, 'kube-proxy.json'), '--v=1'], cfg.logs);
   writeFileSync(join(NODE_PATHS.run, 'Corefile'), corefile(nodeIP, cfg.kubeconfig));
   startProcess('coredns', cfg.bin.coredns, ['-conf', join(NODE_PATHS.run, 'Corefile')], cfg.logs);
+  const pluginsStarted = Date.now();
   startPlugins(cfg);
 
   // The exporter starts once the driver has published its devices (it reports those).
@@ -507,7 +508,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   await waitUntil(`the DRA example driver's ResourceSlice for ${REAL_NODE_NAME}`, () => (slices() ? true : undefined), 30_000);
   const dnsReady = () => fetch('http://127.0.0.1:18181/ready', { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
   await waitUntil('CoreDNS to be ready', async () => { assertRunning(cfg, all); return (await dnsReady()) || undefined; }, 20_000);
-  if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi();
+  if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi(pluginsStarted);
   await startExporter(cfg, nodeIP);
   await startPrometheus(cfg, nodeIP);
   await startAdapter(cfg, nodeIP);
@@ -546,11 +547,13 @@ function startPlugins(cfg: RealNodeConfig) {
  * environment of every device (GPU_DEVICE_<n>=gpu-<n>, as the driver sets for an allocated one)
  * makes each claim-granted container see all devices, as a driver with a broken CDI spec would.
  */
-async function sabotageDraCdi() {
+async function sabotageDraCdi(since: number) {
   const file = await waitUntil('the DRA example driver to write its common CDI spec', () => {
     for (const f of existsSync(NODE_PATHS.cdi) ? readdirSync(NODE_PATHS.cdi) : []) {
       const p = join(NODE_PATHS.cdi, f);
       try {
+        // The restarted driver's own spec, not the one its previous run left: that one it overwrites.
+        if (statSync(p).mtimeMs < since) continue;
         const spec = jsyaml.load(readFileSync(p, 'utf8')) as { devices?: { name: string }[] } | undefined;
         if (spec?.devices?.some((d) => d.name === 'common')) return p;
       } catch {
@@ -726,13 +729,14 @@ export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<
   const owner = readOwner();
   if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
   const next = { ...cfg, twin };
+  const pluginsStarted = Date.now();
   startPlugins(next);
   const all = () => {
     assertRunning(next, ['device-plugin', 'dra-driver']);
     return kubectl(next, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.allocatable.example\\.com/gpu}'], undefined, true).out.trim();
   };
   await waitUntil(`${DEVICE_PLUGIN_RESOURCE} to be allocatable again`, () => (all() === String(DEVICE_PLUGIN_DEVICES) ? true : undefined), 30_000, all);
-  if (twin.draCdiExposesAllDevices) await sabotageDraCdi();
+  if (twin.draCdiExposesAllDevices) await sabotageDraCdi(pluginsStarted);
   if (owner?.nodeIP) await startExporter(next, owner.nodeIP);
   if (owner?.nodeIP) await startPrometheus(next, owner.nodeIP);
   if (owner?.nodeIP) await startAdapter(next, owner.nodeIP);
