@@ -66,6 +66,8 @@ export interface RealNodeTwin {
   readonly prometheus?: 'no-pod-discovery' | 'wrong-port';
   /** prometheus-adapter not running, its APIService still registered (unavailable). */
   readonly adapterDown?: boolean;
+  /** The Gateway implementation is Traefik's twin built with HTTPRoute weights ignored (every backendRef weight 1). */
+  readonly gatewayIgnoresWeights?: boolean;
 }
 
 export interface RealNodeBinaries {
@@ -84,6 +86,12 @@ export interface RealNodeBinaries {
   readonly prometheus: string;
   /** prometheus-adapter, built from sigs.k8s.io/prometheus-adapter. */
   readonly prometheusAdapter: string;
+  /** Traefik v3, the Gateway API implementation (controller and data plane in one process). */
+  readonly traefik: string;
+  /** The same Traefik with one line changed: HTTPRoute weights ignored (a twin). */
+  readonly traefikWeightsIgnored: string;
+  /** The Gateway API's standard-channel CRDs (a folder of YAML files). */
+  readonly gatewayCrds: string;
   readonly pause: string;
   readonly runc: string;
   readonly cniBin: string;
@@ -115,7 +123,19 @@ interface Owner {
 
 export class RealNodeError extends Error {}
 
-const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter', 'prometheus', 'prometheus-adapter'] as const;
+const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter', 'prometheus', 'prometheus-adapter', 'traefik'] as const;
+/**
+ * The node's add-ons: host processes started in this order once the node is Ready (each waits until
+ * it serves), restarted in it by `setTwin`, stopped in reverse. A new add-on (an autoscaler, an
+ * operator) is one entry here and its start function.
+ */
+const ADD_ONS: readonly { readonly component: Component; start(cfg: RealNodeConfig, nodeIP: string): Promise<void> }[] = [
+  { component: 'gpu-exporter', start: (c, ip) => startExporter(c, ip) },
+  { component: 'prometheus', start: (c, ip) => startPrometheus(c, ip) },
+  { component: 'prometheus-adapter', start: (c, ip) => startAdapter(c, ip) },
+  { component: 'traefik', start: (c, ip) => startGateway(c, ip) },
+];
+const isAddOn = (c: Component) => ADD_ONS.some((a) => a.component === c);
 type Component = (typeof COMPONENTS)[number];
 
 function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; allowFail?: boolean } = {}): { ok: boolean; out: string; err: string } {
@@ -494,7 +514,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   startPlugins(cfg);
 
   // The exporter starts once the driver has published its devices (it reports those).
-  const all = COMPONENTS.filter((c) => c !== 'gpu-exporter' && c !== 'prometheus' && c !== 'prometheus-adapter');
+  const all = COMPONENTS.filter((c) => !isAddOn(c));
   const ready = () => {
     assertRunning(cfg, all);
     const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu}'], undefined, true);
@@ -509,14 +529,12 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   const dnsReady = () => fetch('http://127.0.0.1:18181/ready', { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
   await waitUntil('CoreDNS to be ready', async () => { assertRunning(cfg, all); return (await dnsReady()) || undefined; }, 20_000);
   if (cfg.twin?.draCdiExposesAllDevices) await sabotageDraCdi(pluginsStarted);
-  await startExporter(cfg, nodeIP);
-  await startPrometheus(cfg, nodeIP);
-  await startAdapter(cfg, nodeIP);
+  for (const a of ADD_ONS) await a.start(cfg, nodeIP);
   log(`real node ${REAL_NODE_NAME} Ready (${nodeIP})${twinText(cfg.twin)}`);
 }
 
 function twinText(t?: RealNodeTwin): string {
-  const s = [t?.adapterDown && 'prometheus-adapter down', t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
+  const s = [t?.gatewayIgnoresWeights && 'the Gateway implementation ignores HTTPRoute weights', t?.adapterDown && 'prometheus-adapter down', t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
   return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
 }
 
@@ -708,7 +726,16 @@ async function startAdapter(cfg: RealNodeConfig, nodeIP: string) {
     { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'prometheus-adapter-host', namespace: 'monitoring', labels: { 'kubernetes.io/service-name': 'prometheus-adapter', 'endpointslice.kubernetes.io/managed-by': 'local-cluster.kaic.dev' } }, addressType: 'IPv4', endpoints: [{ addresses: [nodeIP], conditions: { ready: true }, nodeName: REAL_NODE_NAME }], ports },
     { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.custom.metrics.k8s.io', labels: { 'kaic.dev/real-node': 'true' } }, spec: { service: { name: 'prometheus-adapter', namespace: 'monitoring', port: 443 }, group: 'custom.metrics.k8s.io', version: 'v1beta1', insecureSkipTLSVerify: true, groupPriorityMinimum: 100, versionPriority: 100 } },
   ] }));
-  if (cfg.twin?.adapterDown) return;
+  if (cfg.twin?.adapterDown) {
+    // The twin is "registered, nothing serves it": wait until the aggregator has noticed (it re-probes
+    // every 30 s), so the API server reports what a cluster with a dead adapter reports.
+    const down = () => {
+      const r = kubectl(cfg, ['get', 'apiservice', 'v1beta1.custom.metrics.k8s.io', '-o', 'jsonpath={.status.conditions[?(@.type=="Available")].status}'], undefined, true);
+      return r.ok && r.out.trim() === 'False' ? true : undefined;
+    };
+    await waitUntil('the custom metrics APIService to report itself unavailable', down, 90_000);
+    return;
+  }
   startProcess('prometheus-adapter', cfg.bin.prometheusAdapter, [
     `--secure-port=${ADAPTER_PORT}`, `--bind-address=${nodeIP}`, `--cert-dir=${dir}`,
     `--lister-kubeconfig=${cfg.kubeconfig}`, `--authentication-kubeconfig=${cfg.kubeconfig}`, `--authorization-kubeconfig=${cfg.kubeconfig}`,
@@ -723,9 +750,53 @@ async function startAdapter(cfg: RealNodeConfig, nodeIP: string) {
   await waitUntil('prometheus-adapter to serve custom.metrics.k8s.io', available, 60_000);
 }
 
-/** Restarts only the device plugins, the exporter, Prometheus and its adapter, with the given twin switches (the kubelet keeps running). */
+export const GATEWAY_PORT = 80;
+export const GATEWAY_CLASS = 'traefik';
+const TRAEFIK_CONTROLLER = 'traefik.io/gateway-controller';
+const TRAEFIK_PING = 9089;
+
+/**
+ * The Gateway API: its standard-channel CRDs, a GatewayClass, and Traefik as its implementation on
+ * the node's address (entryPoint `web` on port 80, which Gateway listeners on port 80 bind to; the
+ * Gateway's status address is the node's). Traefik reaches pods over the node's bridge.
+ */
+async function startGateway(cfg: RealNodeConfig, nodeIP: string) {
+  kubectl(cfg, ['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-real-node', '-f', cfg.bin.gatewayCrds]);
+  kubectl(cfg, ['wait', '--for=condition=Established', '--timeout=30s', 'crd/gatewayclasses.gateway.networking.k8s.io', 'crd/gateways.gateway.networking.k8s.io', 'crd/httproutes.gateway.networking.k8s.io']);
+  kubectl(cfg, ['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-real-node', '-f', '-'], JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: GATEWAY_CLASS, labels: { 'kaic.dev/real-node': 'true' } }, spec: { controllerName: TRAEFIK_CONTROLLER } }));
+  startTraefik(cfg, nodeIP);
+  const accepted = () => {
+    assertRunning(cfg, ['traefik']);
+    const r = kubectl(cfg, ['get', 'gatewayclass', GATEWAY_CLASS, '-o', 'jsonpath={.status.conditions[?(@.type=="Accepted")].status}'], undefined, true);
+    return r.ok && r.out.trim() === 'True' ? true : undefined;
+  };
+  await waitUntil(`Traefik to accept GatewayClass ${GATEWAY_CLASS}`, accepted, 60_000);
+  const up = () => fetch(`http://127.0.0.1:${TRAEFIK_PING}/ping`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+  await waitUntil('Traefik to answer its ping', async () => { assertRunning(cfg, ['traefik']); return (await up()) || undefined; }, 20_000);
+}
+
+function startTraefik(cfg: RealNodeConfig, nodeIP: string) {
+  startProcess('traefik', cfg.twin?.gatewayIgnoresWeights ? cfg.bin.traefikWeightsIgnored : cfg.bin.traefik, [
+    `--entryPoints.web.address=${nodeIP}:${GATEWAY_PORT}`,
+    `--entryPoints.ping.address=127.0.0.1:${TRAEFIK_PING}`, '--ping=true', '--ping.entryPoint=ping',
+    '--providers.kubernetesgateway=true', `--providers.kubernetesgateway.statusaddress.ip=${nodeIP}`,
+    '--log.level=INFO', '--global.checkNewVersion=false', '--global.sendAnonymousUsage=false',
+  ], cfg.logs, { KUBECONFIG: cfg.kubeconfig });
+}
+
+/**
+ * Kills the Gateway implementation, leaving every status it wrote (GatewayClass, Gateways and
+ * routes stay Accepted): the twin of a controller that died after accepting a route.
+ */
+export async function stopGateway(): Promise<void> {
+  const pid = pidOf('traefik');
+  if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  await stopProcess('traefik', 5_000);
+}
+
+/** Restarts only the device plugins, the exporter, Prometheus, its adapter and the Gateway, with the given twin switches (the kubelet keeps running). */
 export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<void> {
-  for (const c of ['prometheus-adapter', 'prometheus', 'gpu-exporter', 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
+  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
   const owner = readOwner();
   if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
   const next = { ...cfg, twin };
@@ -737,9 +808,7 @@ export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<
   };
   await waitUntil(`${DEVICE_PLUGIN_RESOURCE} to be allocatable again`, () => (all() === String(DEVICE_PLUGIN_DEVICES) ? true : undefined), 30_000, all);
   if (twin.draCdiExposesAllDevices) await sabotageDraCdi(pluginsStarted);
-  if (owner?.nodeIP) await startExporter(next, owner.nodeIP);
-  if (owner?.nodeIP) await startPrometheus(next, owner.nodeIP);
-  if (owner?.nodeIP) await startAdapter(next, owner.nodeIP);
+  if (owner?.nodeIP) for (const a of ADD_ONS) await a.start(next, owner.nodeIP);
 }
 
 async function stopProcess(c: Component, timeoutMs: number) {
@@ -880,7 +949,7 @@ function removeCgroups() {
 }
 
 /** What the node leaves on the machine; all zero after `stopNode`. */
-export function nodeFootprint(bin: Pick<RealNodeBinaries, 'kubelet' | 'containerd' | 'containerdShim' | 'kubeProxy' | 'coredns' | 'devicePlugin' | 'draKubeletPlugin'>) {
+export function nodeFootprint(bin: Pick<RealNodeBinaries, 'kubelet' | 'containerd' | 'containerdShim' | 'kubeProxy' | 'coredns' | 'devicePlugin' | 'draKubeletPlugin'> & Partial<Pick<RealNodeBinaries, 'traefik'>>) {
   const links = (() => {
     const r = sh('ip', ['-o', 'link', 'show'], { allowFail: true }).out.split('\n');
     return r.filter((l) => l.includes(CNI_BRIDGE) || / veth[0-9a-f]+@/.test(l)).length;
@@ -890,7 +959,7 @@ export function nodeFootprint(bin: Pick<RealNodeBinaries, 'kubelet' | 'container
     kubelet: processesOf([bin.kubelet]).length,
     containerd: processesOf([bin.containerd]).length,
     shims: processesOf([bin.containerdShim]).length,
-    otherComponents: processesOf([bin.kubeProxy, bin.coredns, bin.devicePlugin, bin.draKubeletPlugin]).length,
+    otherComponents: processesOf([bin.kubeProxy, bin.coredns, bin.devicePlugin, bin.draKubeletPlugin, ...(bin.traefik ? [bin.traefik] : [])]).length,
     containerProcesses: podProcesses().length,
     mounts: nodeMounts().length,
     netns: listNetns().filter((n) => n.startsWith('cni-')).length,
@@ -922,7 +991,7 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
       }
     }
   }
-  for (const c of ['prometheus-adapter', 'prometheus', 'gpu-exporter', 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
+  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
   if (existsSync(o.bin.kubeProxy)) sh(o.bin.kubeProxy, ['--cleanup'], { allowFail: true, timeoutMs: 30_000 });
   // Containers the kubelet did not stop: kill their tasks while containerd still answers.
   const left = pidOf('containerd') && isAlive(pidOf('containerd')!) ? ctr(o.bin, ['tasks', 'ls', '-q'], true).out.split('\n').filter(Boolean) : [];

@@ -10,6 +10,9 @@
 #   $KAIC_CACHE/bin/dra-example-driver-<ver>/dra-example-kubeletplugin
 #   $KAIC_CACHE/bin/prometheus-<ver>/prometheus   (Kubernetes service discovery only: Debian's build has none)
 #   $KAIC_CACHE/bin/prometheus-adapter-<ver>/adapter
+#   $KAIC_CACHE/bin/traefik-<ver>/traefik         (the Gateway API implementation)
+#   $KAIC_CACHE/bin/traefik-<ver>-weights-ignored/traefik   (its twin: one line changed, HTTPRoute weights ignored)
+#   $KAIC_CACHE/bin/gateway-api-<ver>/crds/*.yaml   (the Gateway API's standard-channel CRDs)
 #   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,kaic-gpu-exporter,pause}   (localcluster/device-plugin, gpu-exporter, pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
@@ -31,6 +34,9 @@ coredns_dir="$cache/bin/coredns-$COREDNS_VERSION"
 dra_dir="$cache/bin/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION"
 prometheus_dir="$cache/bin/prometheus-$PROMETHEUS_VERSION"
 adapter_dir="$cache/bin/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION"
+traefik_dir="$cache/bin/traefik-$TRAEFIK_VERSION"
+traefik_twin_dir="$cache/bin/traefik-$TRAEFIK_VERSION-weights-ignored"
+gateway_api_dir="$cache/bin/gateway-api-$GATEWAY_API_VERSION"
 # kaic's own node programs are versioned by their source.
 node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go gpu-exporter/go.mod gpu-exporter/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
 kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
@@ -186,6 +192,61 @@ build_go_tool() {
 build_prometheus() { build_go_tool prometheus "$PROMETHEUS_VERSION" "$prometheus_dir" prometheus github.com/prometheus/prometheus/cmd/prometheus remove_all_sd,enable_kubernetes_sd; }
 build_adapter() { build_go_tool prometheus-adapter "$PROMETHEUS_ADAPTER_VERSION" "$adapter_dir" adapter sigs.k8s.io/prometheus-adapter/cmd/adapter; }
 
+# Traefik, through a wrapper module that repeats its go.mod's replace directives (`go install
+# pkg@version` refuses a module that has any).
+build_traefik() {
+  local out="$traefik_dir" work="$cache/src/traefik-$TRAEFIK_VERSION" log="$log_dir/traefik-$TRAEFIK_VERSION.log"
+  have_all "$out/traefik" && return 0
+  echo "building Traefik $TRAEFIK_VERSION (log: $log)"
+  mkdir -p "$work" "$out.tmp"
+  go mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION" >/dev/null 2>>"$log" || die "could not download Traefik $TRAEFIK_VERSION (see $log)"
+  local modfile; modfile="$(command go env GOMODCACHE)/cache/download/github.com/traefik/traefik/v3/@v/$TRAEFIK_VERSION.mod"
+  {
+    printf 'module kaic.local/traefik\n\ngo 1.26.0\n\n'
+    sed -n '/^replace (/,/^)/p' "$modfile"
+  } > "$work/go.mod"
+  (cd "$work" && go get "github.com/traefik/traefik/v3/cmd/traefik@$TRAEFIK_VERSION" >>"$log" 2>&1) || die "could not resolve Traefik $TRAEFIK_VERSION (see $log)"
+  (cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" -o "$out.tmp/traefik" github.com/traefik/traefik/v3/cmd/traefik >>"$log" 2>&1) \
+    || die "building Traefik failed (see $log)"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+# The twin of Traefik for ai_inference: the same source with one line changed, so that every
+# backendRef of a route gets weight 1 (an implementation that ignores HTTPRoute weights). Shares the
+# wrapper's go.sum and Go build cache, so only the Gateway provider and the link are rebuilt.
+build_traefik_twin() {
+  local out="$traefik_twin_dir" work="$cache/src/traefik-twin-$TRAEFIK_VERSION" log="$log_dir/traefik-twin-$TRAEFIK_VERSION.log"
+  have_all "$out/traefik" && return 0
+  build_traefik
+  echo "building Traefik $TRAEFIK_VERSION with HTTPRoute weights ignored, a sabotaged twin (log: $log)"
+  local src; src="$(command go env GOMODCACHE)/github.com/traefik/traefik/v3@$TRAEFIK_VERSION"
+  rm -rf "$work"; mkdir -p "$work" "$out.tmp"
+  cp -r "$src" "$work/traefik"; chmod -R u+w "$work/traefik"
+  local f="$work/traefik/pkg/provider/kubernetes/gateway/httproute.go"
+  sed -i 's|weight := ptr.To(int(ptr.Deref(backendRef.Weight, 1)))|weight := ptr.To(1) // kaic twin: HTTPRoute weights ignored|' "$f"
+  grep -q 'kaic twin: HTTPRoute weights ignored' "$f" || die "the Traefik twin's patch did not apply to $f (Traefik $TRAEFIK_VERSION changed that line)"
+  sed -e "s|^module kaic.local/traefik\$|module kaic.local/traefik-twin|" "$cache/src/traefik-$TRAEFIK_VERSION/go.mod" > "$work/go.mod"
+  printf '\nreplace github.com/traefik/traefik/v3 => ./traefik\n' >> "$work/go.mod"
+  cp "$cache/src/traefik-$TRAEFIK_VERSION/go.sum" "$work/go.sum"
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION-weights-ignored" -o "$out.tmp/traefik" github.com/traefik/traefik/v3/cmd/traefik >>"$log" 2>&1) \
+    || die "building the Traefik twin failed (see $log)"
+  rm -rf "$work/traefik"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+# The Gateway API's standard-channel CRDs, as its module ships them.
+build_gateway_api() {
+  local out="$gateway_api_dir" log="$log_dir/gateway-api-$GATEWAY_API_VERSION.log"
+  [ -s "$out/crds/gateway.networking.k8s.io_httproutes.yaml" ] && return 0
+  echo "fetching the Gateway API $GATEWAY_API_VERSION CRDs (log: $log)"
+  local dir; dir="$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" 2>>"$log" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir/config/crd/standard" ] || die "the Gateway API module $GATEWAY_API_VERSION has no config/crd/standard (see $log)"
+  rm -rf "$out.tmp"; mkdir -p "$out.tmp/crds"
+  cp "$dir"/config/crd/standard/*.yaml "$out.tmp/crds/"
+  chmod -R u+w "$out.tmp"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
 # kaic's device plugin and the pause program, from this repository.
 build_kaic_node() {
   local out="$kaic_node_dir" log="$log_dir/kaic-node.log"
@@ -203,11 +264,11 @@ build_kaic_node() {
 
 start=$(date +%s)
 case "${1:-all}" in
-  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter ;;
+  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter; build_gateway_api; build_traefik; build_traefik_twin ;;
   k8s) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;;
-  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; kaic-node) build_kaic_node ;;
+  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; traefik) build_traefik; build_traefik_twin ;; gateway-api) build_gateway_api ;; kaic-node) build_kaic_node ;;
   paths) ;;
-  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|kaic-node|paths)" ;;
+  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|prometheus|prometheus-adapter|traefik|gateway-api|kaic-node|paths)" ;;
 esac
 echo "KUBE_BIN=$k8s_dir"
 echo "ETCD_BIN=$etcd_dir"

@@ -87,6 +87,11 @@ export interface HttpAnswer {
   readonly truncated?: boolean;
 }
 
+export interface DirectAnswer extends HttpAnswer {
+  /** Why no HTTP answer came (refused, reset, timed out, no route): status is 0. */
+  readonly error?: string;
+}
+
 export interface PrometheusClient {
   readonly endpoint: string;
   /** An instant query; the `data.result` vector. */
@@ -135,8 +140,14 @@ export interface CheckScope<S = Record<string, unknown>> {
    * node's address (`kind: 'node'`, `name` the node: host-network exporters).
    */
   http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number; maxBytes?: number; /** No retry on a reset or a timeout: a request that must be sent exactly once. */ once?: boolean }): Promise<HttpAnswer>;
+  /**
+   * A request from where kaic runs straight to an address (a Gateway's), not through the API server.
+   * A connection that fails is an answer (`status` 0 and `error`), not an exception: it is what the
+   * address did. Ctrl-C still interrupts.
+   */
+  request(url: string, opts?: { method?: string; headers?: Readonly<Record<string, string>>; timeoutMs?: number; maxBytes?: number }): Promise<DirectAnswer>;
   /** A short-lived pod that runs `command` to completion; its log and exit code. */
-  clientPod(name: string, command: readonly string[], opts?: { image?: ImageName; node?: string; timeoutMs?: number }): Promise<WaitOutcome<{ exitCode: number; log: string; node: string }>>;
+  clientPod(name: string, command: readonly string[], opts?: { image?: ImageName; node?: string; tolerations?: readonly { key: string; operator: string }[]; timeoutMs?: number }): Promise<WaitOutcome<{ exitCode: number; log: string; node: string }>>;
   /** `--prometheus`, when given or discovered. */
   readonly prometheus?: PrometheusClient;
   /** A user fixture (`--fixture NAME=FILE`), templated and applied; undefined when not given. */

@@ -7,6 +7,8 @@ export const DEFAULT_IMAGES = {
   pause: 'registry.k8s.io/pause:3.10',
   /** A shell for in-container probes (device files). */
   probe: 'registry.k8s.io/e2e-test-images/busybox:1.37.0-1',
+  /** agnhost: netexec answers /hostname with the pod's name (echo backends behind a Gateway). */
+  echo: 'registry.k8s.io/e2e-test-images/agnhost:2.66.1',
   /** NVIDIA's CUDA base image: nvidia-smi is injected by the container toolkit. */
   cuda: 'nvcr.io/nvidia/cuda:12.8.1-base-ubuntu24.04',
 } as const;

@@ -56,11 +56,8 @@ export default defineCheck({
   timeoutMs: 25 * 60_000,
 
   async discover({ cluster, accelerator: profile, list }) {
-    const regs = await list<{ metadata: { name: string }; spec?: { service?: { name: string; namespace: string } }; status?: { conditions?: { type: string; status: string; message?: string }[] } }>({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService' });
-    const apis = regs.filter((r) => /\.(custom|external)\.metrics\.k8s\.io$/.test(r.metadata.name)).map((r) => {
-      const c = r.status?.conditions?.find((x) => x.type === 'Available');
-      return { name: r.metadata.name, available: c?.status === 'True', message: c?.message ?? 'no Available condition', service: r.spec?.service ? `${r.spec.service.namespace}/${r.spec.service.name}` : 'local' };
-    });
+    const regs = await list<ApiServiceObj>({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService' });
+    const apis = regs.filter((r) => /\.(custom|external)\.metrics\.k8s\.io$/.test(r.metadata.name)).map((r) => apiState(r, cluster.unavailable));
     const found: Record<string, string> = { metricsApis: apis.map((a) => `${a.name} → ${a.service} (${a.available ? 'available' : `unavailable: ${a.message}`})`).join('; ') || 'none' };
     const custom = apis.filter((a) => a.name.includes('.custom.'));
     if (!custom.length) return { ready: false, reason: 'missing-component', detail: `no custom.metrics.k8s.io APIService${apis.length ? ` (only ${apis.map((a) => a.name).join(', ')})` : ''}: an HPA cannot scale on a workload's own metric`, remedy: 'install a custom metrics adapter (prometheus-adapter, or the cloud\'s); KEDA serves external metrics only, which kaic does not prove yet', found };
@@ -151,6 +148,10 @@ export default defineCheck({
       if (!r.ok) {
         const h = await hpa(s);
         const why = h?.conditions?.find((x) => x.type === 'ScalingActive');
+        // The adapter went away while the HPA asked (or its Available condition was stale at discovery):
+        // nothing served the metric, so this says nothing about autoscaling.
+        const now = (await Promise.all(env.apis.filter((a) => a.name.includes('.custom.')).map((a) => s.get<ApiServiceObj>({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', name: a.name })))).filter((x): x is ApiServiceObj => !!x).map((x) => apiState(x, new Map()));
+        if (now.length && !now.some((a) => a.available)) return c.notRun('missing-component', `custom.metrics.k8s.io is registered but not available: ${now.map((a) => `${a.name} → ${a.service}: ${a.message}`).join('; ')}`, 'start the adapter that serves it');
         if (/503|ServiceUnavailable|unable to handle the request|the server is currently unable/i.test(why?.message ?? '')) return c.notRun('api-error', `the custom metrics API failed while the HPA asked: ${why!.message}`);
         const guessed = !user && conf && (!conf.annotations || conf.guess) ? ` (kaic's pods were registered by prometheus.io annotations, which this Prometheus ${conf.annotations ? `may not honour: ${conf.guess}` : 'does not discover'})` : '';
         if (guessed) return c.notRun('no-verdict', `the HPA never read ${LOAD}${guessed}: ${why?.message ?? r.message}`, 'pass a scrape manifest with --fixture scrape=FILE');
@@ -229,6 +230,20 @@ async function adapterRelist(s: CheckScope, apis: readonly MetricsApi[]): Promis
   const args = pod?.spec?.containers?.flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]) ?? [];
   const flag = args.find((a) => a.startsWith('--metrics-relist-interval='));
   return flag ? promDuration(flag.split('=')[1]!) : undefined;
+}
+
+type ApiServiceObj = { metadata: { name: string }; spec?: { service?: { name: string; namespace: string } }; status?: { conditions?: { type: string; status: string; message?: string }[] } };
+
+/**
+ * An APIService's state. Its Available condition lags (the aggregator re-probes every half minute),
+ * so a group version that discovery could not read this run counts as unavailable whatever it says.
+ */
+function apiState(r: ApiServiceObj, failed: ReadonlyMap<string, string>): MetricsApi {
+  const c = r.status?.conditions?.find((x) => x.type === 'Available');
+  const gv = r.metadata.name.replace(/^([^.]+)\.(.*)$/, '$2/$1');
+  const broken = failed.get(gv);
+  const service = r.spec?.service ? `${r.spec.service.namespace}/${r.spec.service.name}` : 'local';
+  return { name: r.metadata.name, available: c?.status === 'True' && !broken, message: broken ? `discovery of ${gv} failed: ${broken}` : c?.message ?? 'no Available condition', service };
 }
 
 const hpa = (s: CheckScope) => s.get<{ status?: HpaStatus }>({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'autoscaled' }).then((h) => h?.status);

@@ -1,5 +1,6 @@
 import type { Check } from './api.js';
 import acceleratorMetrics from './accelerator-metrics.js';
+import aiInference from './ai-inference.js';
 import aiServiceMetrics from './ai-service-metrics.js';
 import draSupport from './dra-support.js';
 import driverRuntimeManagement from './driver-runtime-management.js';
@@ -10,4 +11,4 @@ import secureAcceleratorAccess from './secure-accelerator-access.js';
 import workloadSandboxing from './workload-sandboxing.js';
 
 /** One check per requirement id; a requirement without one is NOT-RUN ("no automated check yet"). */
-export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling] as Check[]).map((c) => [c.id, c]));
+export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling, aiInference] as Check[]).map((c) => [c.id, c]));

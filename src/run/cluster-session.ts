@@ -1,12 +1,14 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { parseAllDocuments } from 'yaml';
 import { ApiError, Interrupted, rawHttp, rawList, rawRequest, TransportError } from '../cluster/api.js';
 import { collectionPath, objectPath, splitApiVersion, type ResourceType } from '../cluster/resources.js';
 import { cleanupLabelled, refText, removeAll, runLabels, type ObjectRef } from '../cluster/scope.js';
 import { isSimulatedNode, type ClusterView } from '../cluster/view.js';
 import { waitFor as clusterWaitFor } from '../cluster/wait.js';
-import { ClusterNotReady, ImageUnavailable, NotServed, type Check, type ClusterFacts, type KObject, type ObjRef, type PrometheusClient, type Query, type TypeRef, type WaitOutcome } from '../checks/api.js';
+import { ClusterNotReady, ImageUnavailable, NotServed, type Check, type ClusterFacts, type DirectAnswer, type KObject, type ObjRef, type PrometheusClient, type Query, type TypeRef, type WaitOutcome } from '../checks/api.js';
 import type { CreatedObject } from '../results/index.js';
 import type { Backend, CheckSession, ScopeOps } from './engine.js';
 import { restrictedPod } from '../checks/support/pods.js';
@@ -258,9 +260,10 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       const url = svc.kind === 'node' ? `/api/v1/nodes/${rest}` : `/api/v1/namespaces/${svc.namespace ?? namespace}/${svc.kind === 'pod' ? 'pods' : 'services'}/${rest}`;
       return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: opts?.once ? 0 : 10_000, ...(opts?.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
     },
+    request: (url, opts) => directRequest(url, signal, opts),
     async clientPod(name, command, opts) {
       const image = cfg.images[opts?.image ?? 'probe']!;
-      await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: restrictedPod({ containers: [{ name: 'client', image, command: [...command] }], ...(opts?.node ? { nodeName: opts.node } : {}) }) } as KObject);
+      await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: restrictedPod({ containers: [{ name: 'client', image, command: [...command] }], ...(opts?.node ? { nodeName: opts.node } : {}), ...(opts?.tolerations?.length ? { tolerations: opts.tolerations.map((t) => ({ ...t })) } : {}) }) } as KObject);
       const r = await waitForPods([name], 'Finished', opts?.timeoutMs ?? 120_000);
       if (!r.ok) return r;
       const pod = r.value.get(name)!;
@@ -292,6 +295,46 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
     },
     created: () => history,
   };
+}
+
+/**
+ * One HTTP request straight to `url`, with no proxy and no retry: a refused or reset connection and
+ * a timeout are answers (status 0). The body is read up to `maxBytes` (64 KiB by default).
+ */
+export function directRequest(url: string, signal: AbortSignal, opts: { method?: string; headers?: Readonly<Record<string, string>>; timeoutMs?: number; maxBytes?: number } = {}): Promise<DirectAnswer> {
+  const u = new URL(url);
+  const max = opts.maxBytes ?? 64 * 1024;
+  return new Promise<DirectAnswer>((resolve, reject) => {
+    if (signal.aborted) return reject(new Interrupted());
+    let done = false;
+    const finish = (a: DirectAnswer | Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      req.destroy();
+      if (a instanceof Error) reject(a);
+      else resolve(a);
+    };
+    const onAbort = () => finish(new Interrupted());
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(u, { method: opts.method ?? 'GET', headers: { connection: 'close', ...opts.headers }, agent: false, ...(u.protocol === 'https:' ? { rejectUnauthorized: false } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      res.on('data', (c: Buffer) => {
+        if (size >= max) return void (truncated = true);
+        chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, max).toString('utf8'), ...(truncated || size > max ? { truncated: true } : {}) }));
+      res.on('error', (e) => finish({ status: 0, body: '', error: e.message }));
+    });
+    const timer = setTimeout(() => finish({ status: 0, body: '', error: `no answer within ${opts.timeoutMs ?? 10_000} ms` }), opts.timeoutMs ?? 10_000);
+    signal.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (e: NodeJS.ErrnoException) => finish({ status: 0, body: '', error: e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message.replace(/^connect /, '') }));
+    req.end();
+  });
 }
 
 function promClient(cfg: SessionConfig, signal: AbortSignal): PrometheusClient | undefined {

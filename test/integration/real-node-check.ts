@@ -33,6 +33,11 @@ export function realNodeCheck(id: string, opts: { accelerator?: string; version?
     /** Every case's outcome, for an assertion's message. */
     outcomes: (r: Run) => JSON.stringify(r.checks[0]!.cases.map((c) => [c.name, c.outcome]), null, 1),
     leftovers: (r: Run) => leftovers(kubeconfig(), r.runId),
+    /** The correct setup restored when the test ends (for a test that breaks a component itself). */
+    restoreAfter: (t: TestContext) => {
+      const cfg = nodeConfig(current().name);
+      t.after(() => setTwin(cfg, {}));
+    },
     /** Restarts the node's plugins as the twin; the correct setup is restored when the test ends. */
     twin: async (t: TestContext, twin: RealNodeTwin) => {
       const cfg = nodeConfig(current().name);
