@@ -20,6 +20,9 @@ export const REAL_NODE_TAINT = { key: 'kaic.dev/real-node', value: 'true', effec
 export const REAL_NODE_LABEL = 'kaic.dev/real-node';
 export const DEVICE_PLUGIN_RESOURCE = 'example.com/gpu';
 export const DEVICE_PLUGIN_DEVICES = 4;
+/** A second instance of kaic's device plugin presents simulated virtual GPUs (virtualized_accelerator). */
+export const VGPU_RESOURCE = 'example.com/vgpu';
+export const VGPU_DEVICES = 2;
 export const DRA_EXAMPLE_DRIVER = 'gpu.example.com';
 export const DRA_EXAMPLE_DEVICES = 4;
 /**
@@ -66,6 +69,8 @@ export interface RealNodeTwin {
   readonly prometheus?: 'no-pod-discovery' | 'wrong-port';
   /** prometheus-adapter not running, its APIService still registered (unavailable). */
   readonly adapterDown?: boolean;
+  /** The virtual GPU plugin grants devices without their device files (a granted container finds nothing). */
+  readonly vgpuWithoutDevices?: boolean;
   /** The Gateway implementation is Traefik's twin built with HTTPRoute weights ignored (every backendRef weight 1). */
   readonly gatewayIgnoresWeights?: boolean;
 }
@@ -123,7 +128,7 @@ interface Owner {
 
 export class RealNodeError extends Error {}
 
-const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'dra-driver', 'gpu-exporter', 'prometheus', 'prometheus-adapter', 'traefik'] as const;
+const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'vgpu-plugin', 'dra-driver', 'gpu-exporter', 'prometheus', 'prometheus-adapter', 'traefik'] as const;
 /**
  * The node's add-ons: host processes started in this order once the node is Ready (each waits until
  * it serves), restarted in it by `setTwin`, stopped in reverse. A new add-on (an autoscaler, an
@@ -517,10 +522,10 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   const all = COMPONENTS.filter((c) => !isAddOn(c));
   const ready = () => {
     assertRunning(cfg, all);
-    const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu}'], undefined, true);
+    const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu} {.status.allocatable.example\\.com/vgpu}'], undefined, true);
     return r.ok ? r.out.trim() : r.err;
   };
-  await waitUntil(`node ${REAL_NODE_NAME} to be Ready with ${DEVICE_PLUGIN_DEVICES} ${DEVICE_PLUGIN_RESOURCE}`, () => (ready() === `True ${DEVICE_PLUGIN_DEVICES}` ? true : undefined), 60_000, ready);
+  await waitUntil(`node ${REAL_NODE_NAME} to be Ready with ${DEVICE_PLUGIN_DEVICES} ${DEVICE_PLUGIN_RESOURCE} and ${VGPU_DEVICES} ${VGPU_RESOURCE}`, () => (ready() === `True ${DEVICE_PLUGIN_DEVICES} ${VGPU_DEVICES}` ? true : undefined), 60_000, ready);
   const slices = () => {
     assertRunning(cfg, all);
     return kubectl(cfg, ['get', 'resourceslices', '--field-selector', `spec.nodeName=${REAL_NODE_NAME},spec.driver=${DRA_EXAMPLE_DRIVER}`, '-o', 'name'], undefined, true).out.trim();
@@ -534,7 +539,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
 }
 
 function twinText(t?: RealNodeTwin): string {
-  const s = [t?.gatewayIgnoresWeights && 'the Gateway implementation ignores HTTPRoute weights', t?.adapterDown && 'prometheus-adapter down', t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
+  const s = [t?.vgpuWithoutDevices && 'virtual GPUs granted without device files', t?.gatewayIgnoresWeights && 'the Gateway implementation ignores HTTPRoute weights', t?.adapterDown && 'prometheus-adapter down', t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
   return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
 }
 
@@ -548,6 +553,14 @@ function startPlugins(cfg: RealNodeConfig) {
     '--node-name', REAL_NODE_NAME,
     ...(cfg.twin?.shareAllDevices ? ['--share-all-devices'] : []),
     '--driver-version', cfg.twin?.injectedDriverVersion ?? SIMULATED_DRIVER_VERSION,
+  ], cfg.logs);
+  startProcess('vgpu-plugin', cfg.bin.devicePlugin, [
+    '--resource', VGPU_RESOURCE,
+    '--devices', String(VGPU_DEVICES),
+    '--name-prefix', 'kaic-vgpu',
+    '--dev-dir', NODE_PATHS.devices,
+    '--node-name', REAL_NODE_NAME,
+    ...(cfg.twin?.vgpuWithoutDevices ? ['--no-device-files'] : []),
   ], cfg.logs);
   startProcess('dra-driver', cfg.bin.draKubeletPlugin, [
     '--node-name', REAL_NODE_NAME,
@@ -796,17 +809,17 @@ export async function stopGateway(): Promise<void> {
 
 /** Restarts only the device plugins, the exporter, Prometheus, its adapter and the Gateway, with the given twin switches (the kubelet keeps running). */
 export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<void> {
-  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'device-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
+  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'device-plugin', 'vgpu-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
   const owner = readOwner();
   if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
   const next = { ...cfg, twin };
   const pluginsStarted = Date.now();
   startPlugins(next);
   const all = () => {
-    assertRunning(next, ['device-plugin', 'dra-driver']);
-    return kubectl(next, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.allocatable.example\\.com/gpu}'], undefined, true).out.trim();
+    assertRunning(next, ['device-plugin', 'vgpu-plugin', 'dra-driver']);
+    return kubectl(next, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.allocatable.example\\.com/gpu} {.status.allocatable.example\\.com/vgpu}'], undefined, true).out.trim();
   };
-  await waitUntil(`${DEVICE_PLUGIN_RESOURCE} to be allocatable again`, () => (all() === String(DEVICE_PLUGIN_DEVICES) ? true : undefined), 30_000, all);
+  await waitUntil(`${DEVICE_PLUGIN_RESOURCE} and ${VGPU_RESOURCE} to be allocatable again`, () => (all() === `${DEVICE_PLUGIN_DEVICES} ${VGPU_DEVICES}` ? true : undefined), 30_000, all);
   if (twin.draCdiExposesAllDevices) await sabotageDraCdi(pluginsStarted);
   if (owner?.nodeIP) for (const a of ADD_ONS) await a.start(next, owner.nodeIP);
 }
@@ -991,7 +1004,7 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
       }
     }
   }
-  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'dra-driver', 'device-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
+  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'dra-driver', 'device-plugin', 'vgpu-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
   if (existsSync(o.bin.kubeProxy)) sh(o.bin.kubeProxy, ['--cleanup'], { allowFail: true, timeoutMs: 30_000 });
   // Containers the kubelet did not stop: kill their tasks while containerd still answers.
   const left = pidOf('containerd') && isAlive(pidOf('containerd')!) ? ctr(o.bin, ['tasks', 'ls', '-q'], true).out.split('\n').filter(Boolean) : [];

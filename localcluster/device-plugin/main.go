@@ -34,6 +34,8 @@ type plugin struct {
 	names    []string // kaic-gpu0, kaic-gpu1, ...
 	uuids    map[string]string
 	shareAll bool
+	noFiles  bool
+	prefix   string
 	driver   string
 	stop     chan struct{}
 }
@@ -45,10 +47,12 @@ func main() {
 	node := flag.String("node-name", "", "node name, part of each device's UUID")
 	socketDir := flag.String("socket-dir", pluginapi.DevicePluginPath, "the kubelet's device plugin directory")
 	shareAll := flag.Bool("share-all-devices", false, "SABOTAGE: give every device to every container (the twin that must fail isolation checks)")
+	prefix := flag.String("name-prefix", "kaic-gpu", "device node name prefix (kaic-gpu0, ...): a second instance (example.com/vgpu) uses its own")
+	noFiles := flag.Bool("no-device-files", false, "SABOTAGE: grant devices without their device files (the twin a health probe must catch)")
 	driver := flag.String("driver-version", "", "the simulated driver version the runtime hands each granted container in KAIC_GPU_DRIVER_VERSION (as NVIDIA's toolkit injects nvidia-smi)")
 	flag.Parse()
 
-	p := &plugin{resource: *resource, devDir: *devDir, uuids: map[string]string{}, shareAll: *shareAll, driver: *driver, stop: make(chan struct{})}
+	p := &plugin{resource: *resource, devDir: *devDir, uuids: map[string]string{}, shareAll: *shareAll, noFiles: *noFiles, prefix: *prefix, driver: *driver, stop: make(chan struct{})}
 	if err := p.createDevices(*count, *node); err != nil {
 		log.Fatalf("creating device nodes: %v", err)
 	}
@@ -150,7 +154,7 @@ func (p *plugin) createDevices(n int, node string) error {
 	}
 	major := freeMajor()
 	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("kaic-gpu%d", i)
+		name := fmt.Sprintf("%s%d", p.prefix, i)
 		path := filepath.Join(p.devDir, name)
 		_ = os.Remove(path)
 		if err := syscall.Mknod(path, syscall.S_IFCHR|0o666, int(major<<8|uint32(i))); err != nil {
@@ -202,7 +206,9 @@ func (p *plugin) Allocate(_ context.Context, req *pluginapi.AllocateRequest) (*p
 			if !ok {
 				return nil, fmt.Errorf("unknown device %q", id)
 			}
-			resp.Devices = append(resp.Devices, &pluginapi.DeviceSpec{HostPath: filepath.Join(p.devDir, id), ContainerPath: "/dev/" + id, Permissions: "rw"})
+			if !p.noFiles {
+				resp.Devices = append(resp.Devices, &pluginapi.DeviceSpec{HostPath: filepath.Join(p.devDir, id), ContainerPath: "/dev/" + id, Permissions: "rw"})
+			}
 			uuids = append(uuids, uuid)
 		}
 		resp.Envs["KAIC_GPU_DEVICES"] = strings.Join(ids, ",")

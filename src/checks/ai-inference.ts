@@ -78,7 +78,7 @@ export default defineCheck({
   ],
   settings,
   images: ['echo', 'probe'],
-  timeoutMs: 30 * 60_000,
+  timeoutMs: 45 * 60_000,
 
   async discover({ cluster, settings: set, list }) {
     const found: Record<string, string> = {};
@@ -138,57 +138,86 @@ export default defineCheck({
       return got.every((p) => p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
     }, { intervalMs: 1_000, timeoutMs: 60_000 }) : started;
 
-    const probes: Ask[] = [{ host: hosts.weighted }, { host: hosts.models, headers: { [MODEL_HEADER]: modelOf('a') } }, { host: hosts.models, headers: { [MODEL_HEADER]: modelOf('b') } }];
-    /** Every route serves SETTLED requests in a row (through `cl`) before `deadline`; else what was last seen. */
-    const settle = async (cl: Client, deadline: number): Promise<{ ok: true } | { ok: false; last: string; lost: boolean }> => {
+    // Each route's probe with the backend it must reach ('either' for the weighted route).
+    const probes: (Ask & { want?: Backend })[] = [{ host: hosts.weighted }, { host: hosts.models, headers: { [MODEL_HEADER]: modelOf('a') }, want: 'a' }, { host: hosts.models, headers: { [MODEL_HEADER]: modelOf('b') }, want: 'b' }];
+    const settleLog: string[] = [];
+    /**
+     * Every route serves SETTLED requests in a row, each reaching the backend it must, through `cl`
+     * before `deadline`. Otherwise what the failing answers were: contradicting (a 404, another
+     * service, the wrong model's backend), lost HTTP answers (403, 5xx, 3xx), or connections only;
+     * `broken` when the client itself did not run.
+     */
+    const settle = async (cl: Client, deadline: number): Promise<Settled> => {
       let streak = 0;
       let last = '';
-      let anyHttp = false;
+      let broken: string | undefined;
+      const seen = { contradicting: '', http: '', connection: '' };
       const r = await s.poll(`every route to serve ${SETTLED} requests in a row (${cl.where})`, async () => {
-        const burst = await cl.send(Array.from({ length: cl.burst }, () => probes).flat(), { pause: true });
+        const asks = Array.from({ length: cl.burst }, () => probes).flat();
+        const burst = await cl.send(asks, { pause: true });
         if (burst.broken) {
+          broken = burst.broken;
+          streak = 0;
           last = burst.broken;
           return undefined;
         }
-        for (const a of burst.answers) {
-          if (a.status) anyHttp = true;
-          if (of(a)) streak++;
-          else {
-            streak = 0;
-            last = describe(a, tag);
-          }
-        }
+        broken = undefined;
+        burst.answers.forEach((a, i) => {
+          const want = asks[i]!.want;
+          const got = of(a);
+          settleLog.push(`${cl.where}: ${asks[i]!.host}${want ? ` ${MODEL_HEADER}: ${modelOf(want)}` : ''} → ${describe(a, tag)}`);
+          if (got && (!want || got === want)) return void streak++;
+          streak = 0;
+          last = `${asks[i]!.host}${want ? ` (${modelOf(want)})` : ''} → ${describe(a, tag)}`;
+          if (got || isContradicting(a)) seen.contradicting = last;
+          else if (a.status) seen.http = last;
+          else seen.connection = last;
+        });
         return streak >= SETTLED * probes.length ? true : undefined;
       }, { intervalMs: 1_000, timeoutMs: Math.max(1_000, deadline - Date.now()), describe: () => last });
-      return r.ok ? { ok: true } : { ok: false, last, lost: !anyHttp };
+      s.evidence('settle-requests.txt', settleLog.slice(-300).join('\n'));
+      if (r.ok) return { ok: true };
+      return { ok: false, last, ...(broken ? { broken } : {}), ...seen };
+    };
+    /** A pod on the backends' node reaches a backend Service directly: the in-cluster client's network works. */
+    const podControl = async (): Promise<string | undefined> => {
+      const svcObj = await s.get<{ spec?: { clusterIP?: string } }>({ apiVersion: 'v1', kind: 'Service', name: svc('a') });
+      const ip = svcObj?.spec?.clusterIP;
+      if (!ip || ip === 'None') return `Service ${svc('a')} has no cluster IP`;
+      const host = ip.includes(':') ? `[${ip}]` : ip;
+      const b = await inCluster(s, `${host}:${PORT}`, env).send([{ host: `${svc('a')}.${s.namespace}.svc` }]);
+      if (b.broken) return b.broken;
+      return of(b.answers[0]!) === 'a' ? undefined : `a pod on ${env.node} could not reach Service ${svc('a')} itself: ${describe(b.answers[0]!, tag)}`;
     };
 
     let client: Client | undefined;
     let address = '';
     await s.case('GatewayRoutes', async (c) => {
       if (!ready.ok) return c.notRun('control-failed', `the echo backends did not become Ready on ${env.node}: ${ready.message}`);
-      const deadline = Date.now() + timeout;
       const t = `${Math.round(timeout / 1000)}s`;
       // Presence first (the controller took the Gateway and the routes), then behaviour (routed requests).
       const gw = await s.poll('Gateway kaic to be Programmed', async () => {
         const g = await s.get<GatewayObj>({ apiVersion: GW, kind: 'Gateway', name: 'kaic' });
         return g?.status?.conditions?.some((x) => x.type === 'Programmed' && x.status === 'True') ? g : undefined;
       }, { intervalMs: 2_000, timeoutMs: timeout });
-      let g = gw.ok ? gw.value : (await s.get<GatewayObj>({ apiVersion: GW, kind: 'Gateway', name: 'kaic' }))!;
+      let g = gw.ok ? gw.value : (await s.get<GatewayObj>({ apiVersion: GW, kind: 'Gateway', name: 'kaic' })) ?? {};
       s.evidence('gateway-status.json', JSON.stringify(g.status ?? {}, null, 2));
+      let programmed = 'Programmed';
       if (!gw.ok) {
         const why = await gatewayNotProgrammed(s, g, env);
         if (why.notRun) return c.notRun(why.notRun.reason, why.notRun.detail, why.notRun.remedy);
         if (!why.proceed) return c.fail(`GatewayClass ${env.gatewayClass}'s controller (${env.controller}) programs kaic's Gateway within ${t}`, why.observed);
+        programmed = 'Programmed=False (AddressNotAssigned) with an address';
         c.log(why.observed);
       }
+      const routesBy = Date.now() + timeout;
       for (const r of ['weighted', 'by-model']) {
         const w = await s.poll(`HTTPRoute ${r} Accepted with its references resolved`, async () => {
           const route = await s.get<RouteObj>({ apiVersion: GW, kind: 'HTTPRoute', name: r });
           const p = route?.status?.parents?.find((x) => x.parentRef.name === 'kaic' && (!x.controllerName || x.controllerName === env.controller));
           const ok = (k: string) => p?.conditions?.some((x) => x.type === k && x.status === 'True');
           return ok('Accepted') && ok('ResolvedRefs') ? true : undefined;
-        }, { intervalMs: 1_000, timeoutMs: Math.max(1_000, deadline - Date.now()), describe: () => 'not Accepted and ResolvedRefs' });
+        }, { intervalMs: 1_000, timeoutMs: Math.max(1_000, routesBy - Date.now()), describe: () => 'not Accepted and ResolvedRefs' });
         if (!w.ok) {
           const route = await s.get<RouteObj>({ apiVersion: GW, kind: 'HTTPRoute', name: r });
           return c.fail(`HTTPRoute ${r} is Accepted by Gateway kaic (${env.controller}) with its backends resolved within ${t}`, JSON.stringify(route?.status?.parents ?? 'no status').slice(0, 600));
@@ -197,39 +226,55 @@ export default defineCheck({
       g = (await s.get<GatewayObj>({ apiVersion: GW, kind: 'Gateway', name: 'kaic' })) ?? g;
       const addresses = (g.status?.addresses ?? []).map((x) => x.value).filter(Boolean);
       if (!addresses.length) return c.notRun('no-verdict', 'the Gateway has no address in its status, so there is nowhere to send a request', 'check that the implementation publishes Gateway addresses (a LoadBalancer provider, for some)');
-      // The control for everything after: each route serves, SETTLED times in a row, from kaic or a pod.
+      // The control for everything after: each route serves SETTLED times in a row, from kaic or a pod.
+      // Each attempt has the whole timeout from now (a load balancer registers targets after Programmed).
       const mode = s.settings['gateway.client'] as 'auto' | 'direct' | 'in-cluster';
-      const seen: string[] = [];
-      let lostOnly = true;
+      const outcomes: { where: string; target: string; r: Settled }[] = [];
       for (const addr of addresses) {
         const target = `${addr.includes(':') && !addr.startsWith('[') ? `[${addr}]` : addr}:${requestPort}`;
         for (const m of mode === 'auto' ? (['direct', 'in-cluster'] as const) : [mode]) {
           const cl = m === 'direct' ? direct(s, target) : inCluster(s, target, env);
-          // The pod gets its own start-up on top of the time left (at least two minutes in all).
-          const until = m === 'in-cluster' && mode === 'auto' ? Math.max(deadline, Date.now() + 120_000) : deadline;
-          const r = await settle(cl, until);
+          const r = await settle(cl, Date.now() + Math.max(timeout, 60_000));
           if (r.ok) {
             client = cl;
             address = target;
-            return c.pass(`Gateway kaic (class ${env.gatewayClass}, ${env.controller}) is Programmed at ${target}; both routes are Accepted; each route served ${SETTLED} requests in a row from ${cl.where}`);
+            return c.pass(`Gateway kaic (class ${env.gatewayClass}, ${env.controller}) is ${programmed} at ${target}; both routes are Accepted; each route served ${SETTLED} requests in a row, each to the backend it must, from ${cl.where}`);
           }
-          if (!r.lost) lostOnly = false;
-          seen.push(`from ${cl.where} to ${target}: ${r.last}`);
+          outcomes.push({ where: cl.where, target, r });
         }
       }
-      s.evidence('first-requests.txt', seen.join('\n'));
-      // A Gateway that answers but does not route is the behaviour failing; one nobody could connect to is too, once its routes are Accepted.
-      return c.fail(`the Gateway routes requests for ${hosts.weighted} and ${hosts.models} to the backends within ${t} of being created${lostOnly ? ' (no connection could be made)' : ''}`, seen.join('; ') || 'no request sent');
+      const text = outcomes.map((o) => `from ${o.where} to ${o.target}: ${o.r.last}`).join('; ');
+      // Judged on everything seen: a route answered wrongly is the behaviour failing.
+      const contra = outcomes.find((o) => o.r.contradicting);
+      if (contra) return c.fail(`the Gateway routes requests for ${hosts.weighted} and ${hosts.models} to the backends they name within ${t} of their routes being Accepted`, `from ${contra.where} to ${contra.target}: ${contra.r.contradicting} (${text})`);
+      const psa = await podSecurityRefusal(s);
+      if (psa) return c.notRun('control-failed', psa, 'run ai_inference against a class whose data plane lives elsewhere');
+      const broken = outcomes.find((o) => o.r.broken);
+      if (broken) return c.notRun('control-failed', `the in-cluster client did not run: ${broken.r.broken}`, 'check that a busybox pod can run on the node');
+      const http = outcomes.find((o) => o.r.http);
+      if (http) return c.notRun('no-verdict', `the Gateway's address answered, but not from the backends: ${http.r.http} (an error, a refusal or a redirect, not a route's answer) — ${text}`, 'check what stands in front of the Gateway (a WAF, a proxy, an HTTPS redirect), or use --set gateway.client=in-cluster');
+      // Connections only: a FAIL needs the pod's own network to work (it reached a backend Service directly).
+      if (!outcomes.some((o) => o.where !== 'kaic')) return c.notRun('no-verdict', `kaic could not connect to the Gateway: ${text}`, 'kaic may be outside the Gateway\'s network: use --set gateway.client=in-cluster (or auto)');
+      const ctl = await podControl();
+      if (ctl) return c.notRun('control-failed', `no connection to the Gateway, and the in-cluster client's own network did not work either: ${ctl}`);
+      return c.fail(`the Gateway at ${outcomes.map((o) => o.target).join(', ')} accepts connections for its Accepted routes within ${t}`, `${text}; a pod on ${env.node} reached a backend Service directly, so its network works`);
     });
 
     /**
-     * Lost answers beyond the tolerance: judged only after the routes serve again. Never again
-     * within the timeout is the FAIL (the Gateway stopped routing); serving again is no verdict.
+     * Lost answers beyond the tolerance: judged once the routes settle again. The same client was
+     * routed before (the control), so a route that never comes back within the timeout is the FAIL,
+     * unless what it answers is an error, a refusal or a redirect (no verdict); coming back is no
+     * verdict either.
      */
     const lostVerdict = async (c: CaseHandle, lost: string[], total: number, what: string) => {
-      const again = await settle(client!, Date.now() + timeout);
-      if (!again.ok) return c.fail(`the Gateway at ${address} keeps routing ${what} (it served every route ${SETTLED} times in a row before)`, `${lost.length} of ${total} requests got no routed answer (${lost[0]}), and it did not route again within ${Math.round(timeout / 1000)}s: ${again.last}`);
-      return c.notRun('no-verdict', `${lost.length} of ${total} requests to ${what} got no routed answer (${lost[0]}), though the routes serve again: kaic does not judge a measurement with that many lost`, 'run again; if it recurs, look at the data plane\'s errors');
+      const again = await settle(client!, Date.now() + Math.max(timeout, 60_000));
+      const head = `${lost.length} of ${total} requests to ${what} got no routed answer (${lost[0]})`;
+      if (again.ok) return c.notRun('no-verdict', `${head}, though the routes serve again: kaic does not judge a measurement with that many lost`, 'run again; if it recurs, look at the data plane\'s errors');
+      if (again.broken) return c.notRun('control-failed', `${head}, and the in-cluster client then failed: ${again.broken}`);
+      const psa = await podSecurityRefusal(s);
+      if (psa) return c.notRun('control-failed', psa);
+      if (again.http && !again.contradicting) return c.notRun('no-verdict', `${head}, and it still answers ${again.http}: an error, a refusal or a redirect, not a route's answer`, 'look at the data plane\'s errors and run again');
+      return c.fail(`the Gateway at ${address} keeps routing ${what} (it served every route ${SETTLED} times in a row before, from ${client!.where})`, `${head}, and it did not route again within ${Math.round(Math.max(timeout, 60_000) / 1000)}s: ${again.contradicting || again.connection || again.last}`);
     };
 
     await s.case('WeightedSplit', async (c) => {
@@ -290,9 +335,12 @@ export default defineCheck({
       const negs = rows.filter((r) => !r.ask.control);
       const leaked = negs.filter((r) => of(r.a));
       if (leaked.length) return c.fail('a request no rule matches reaches no model backend (a 404, or the platform\'s default backend)', `${leaked.length} of ${negs.length} did, e.g. ${leaked[0]!.ask.what} → ${describe(leaked[0]!.a, tag)}`);
-      const statuses = [...new Set(negs.map((r) => r.a.status))].sort((x, y) => x - y);
-      const unanswered = negs.filter((r) => r.a.status === 0).length;
-      c.pass(`all ${negs.length} unmatched requests (unknown model, no model header, unrouted host) stayed off the backends, while the ${controls.length} matched ones beside them were routed: ${statuses.filter(Boolean).map((x) => `HTTP ${x}`).join(', ') || 'no HTTP answer'}${statuses.some((x) => x !== 404 && x !== 0) ? ' (the platform\'s default backend)' : ''}${unanswered ? `; ${unanswered} got no HTTP answer` : ''}`);
+      // No answer says nothing about where a request went.
+      const unanswered = negs.filter((r) => r.a.status === 0);
+      if (unanswered.length > LOST_TOLERANCE * negs.length) return c.notRun('no-verdict', `${unanswered.length} of ${negs.length} unmatched requests got no HTTP answer (${unanswered[0]!.ask.what} → ${describe(unanswered[0]!.a, tag)}), which says nothing about where they went`, 'run again');
+      const statuses = [...new Set(negs.map((r) => r.a.status).filter(Boolean))].sort((x, y) => x - y);
+      const what = (x: number) => (x === 404 ? 'HTTP 404' : x >= 500 ? `HTTP ${x} (an error from the Gateway, not a backend)` : `HTTP ${x} (the platform's default backend)`);
+      c.pass(`all ${negs.length} unmatched requests (unknown model, no model header, unrouted host) stayed off the backends, while the ${controls.length} matched ones beside them were routed: ${statuses.map(what).join(', ')}${unanswered.length ? `; ${unanswered.length} got no HTTP answer` : ''}`);
     });
   },
 });
@@ -356,18 +404,33 @@ async function gatewayNotProgrammed(s: CheckScope, g: GatewayObj, env: Env): Pro
   const others = env.others.length ? ` (other accepted classes: ${env.others.join(', ')})` : '';
   // The API server's defaults ("Waiting for controller"): the class's controller never looked.
   if (!accepted || (accepted.status === 'Unknown' && /Pending/i.test(accepted.reason ?? ''))) return { notRun: { reason: 'missing-component', detail: `the controller of GatewayClass ${env.gatewayClass} (${env.controller}) never reconciled kaic's Gateway: ${accepted?.message ?? 'no conditions'}`, remedy: `check that the controller runs, or pass --set gateway.class=…${others}` }, observed };
-  const listener = g.status?.listeners?.find((l) => l.name === 'http')?.conditions?.find((x) => x.type === 'Accepted' && x.status === 'False');
-  if (listener) return { notRun: { reason: 'no-verdict', detail: `the implementation refuses kaic's listener (HTTP, port ${String(s.settings['gateway.port'])}): ${listener.reason}: ${listener.message ?? ''}`, remedy: 'pass --set gateway.port=… with a port it serves (and --set gateway.requestPort=… if a load balancer listens elsewhere)' }, observed };
+  // A listener in trouble (refused, in conflict with another Gateway, unresolved): kaic's setup, not the platform.
+  const listener = g.status?.listeners?.find((l) => l.name === 'http')?.conditions?.find((x) => (x.type === 'Conflicted' ? x.status === 'True' : x.status === 'False') && x.reason);
+  if (listener) return { notRun: { reason: 'no-verdict', detail: `the implementation does not take kaic's listener (HTTP, port ${String(s.settings['gateway.port'])}): ${listener.type}=${listener.status} ${listener.reason}: ${listener.message ?? ''}`, remedy: 'pass --set gateway.port=… with a port it serves (and --set gateway.requestPort=… if a load balancer listens elsewhere)' }, observed };
   if (accepted.status === 'False') return { notRun: { reason: 'no-verdict', detail: `GatewayClass ${env.gatewayClass} refuses kaic's Gateway: ${accepted.reason}: ${accepted.message ?? ''}`, remedy: `pass --set gateway.class=…${others}, or --set gateway.port=…` }, observed };
-  // kaic's own namespace policy (restricted Pod Security) can keep an in-namespace data plane out.
-  const events = await s.list<{ reason?: string; message?: string }>({ apiVersion: 'v1', kind: 'Event' });
-  const psa = events.find((e) => e.reason === 'FailedCreate' && /PodSecurity/.test(e.message ?? ''));
-  if (psa) return { notRun: { reason: 'control-failed', detail: `the implementation deploys its data plane in the Gateway's namespace, and kaic's run namespace (restricted Pod Security) refused it: ${psa.message}`, remedy: 'run ai_inference against a class whose data plane lives elsewhere' }, observed };
+  const psa = await podSecurityRefusal(s);
+  if (psa) return { notRun: { reason: 'control-failed', detail: psa, remedy: 'run ai_inference against a class whose data plane lives elsewhere' }, observed };
   if (programmed?.reason === 'AddressNotAssigned') {
     if (g.status?.addresses?.length) return { proceed: true, observed: `Programmed=False AddressNotAssigned, but the status has ${g.status.addresses.map((x) => x.value).join(', ')}: kaic tries it` };
     return { notRun: { reason: 'missing-component', detail: `no address was assigned to kaic's Gateway (${programmed.message ?? 'AddressNotAssigned'}): no load balancer provider?`, remedy: 'install a LoadBalancer provider (e.g. MetalLB), or use a class that needs none' }, observed };
   }
   return { observed };
+}
+
+/** kaic's own namespace policy (restricted Pod Security) keeping an implementation's in-namespace data plane out, if it did. */
+async function podSecurityRefusal(s: CheckScope): Promise<string | undefined> {
+  const events = await s.list<{ reason?: string; message?: string }>({ apiVersion: 'v1', kind: 'Event' });
+  const e = events.find((x) => x.reason === 'FailedCreate' && /PodSecurity/.test(x.message ?? ''));
+  return e ? `the implementation deploys its data plane in the Gateway's namespace, and kaic's run namespace (restricted Pod Security) refused it: ${e.message}` : undefined;
+}
+
+interface Settled {
+  readonly ok: boolean;
+  readonly last?: string;
+  readonly broken?: string;
+  readonly contradicting?: string;
+  readonly http?: string;
+  readonly connection?: string;
 }
 
 /** From where kaic runs, one connection per request (no pooling to skew a balancer). */
@@ -384,15 +447,15 @@ function direct(s: CheckScope, address: string): Client {
 }
 
 /** From a pod on the backends' node: a busybox loop, one wget and one marker line per request. */
+let clientPods = 0;
 function inCluster(s: CheckScope, address: string, env: Env): Client {
-  let seq = 0;
   return {
     where: `a pod on ${env.node}`,
     burst: SETTLED,
     async send(asks, opts) {
-      const name = `client-${++seq}`;
+      const name = `client-${++clientPods}`;
       const r = await s.clientPod(name, ['sh', '-c', clientScript(`http://${address}/hostname`, asks, (i) => !!opts?.pause && i > 0 && i % 3 === 0)], { image: 'probe', node: env.node, tolerations: env.tolerations, timeoutMs: 120_000 + asks.length * 6_000 });
-      await s.remove({ apiVersion: 'v1', kind: 'Pod', name });
+      await s.remove({ apiVersion: 'v1', kind: 'Pod', name }, { wait: true });
       if (!r.ok) return { answers: [], broken: `pod ${name} did not finish: ${r.message}` };
       if (!/^KGW done$/m.test(r.value.log)) return { answers: [], broken: `pod ${name} exited ${r.value.exitCode} before its last request: ${r.value.log.trim().split('\n').slice(-2).join(' / ').slice(0, 300)}` };
       return { answers: parseClientLog(r.value.log, asks.length) };

@@ -64,3 +64,15 @@ test('the native gang solver names the gang\'s own refusal, not a plain "Insuffi
   assert.equal(native.gangReason!('Unschedulable', '0/6 nodes are available: 6 Insufficient nvidia.com/gpu.'), false);
   assert.equal(native.gangReason!('SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates'), false);
 });
+
+test('every check reports under the upstream go-test name its requirement has in the catalog (one table)', async () => {
+  const { CHECKS } = await import('../../src/checks/registry.js');
+  const { CATALOG } = await import('../../src/standard/catalog.js');
+  for (const [id, check] of CHECKS) {
+    const req = CATALOG.find((r) => r.id === id);
+    assert.ok(req, `${id} is a requirement of the standard`);
+    assert.equal(check.testName, req.tests[0], `${id}: the artifacts name it ${check.testName}, the catalog ${req.tests[0]}`);
+  }
+  assert.equal(CHECKS.get('accelerator_metrics')?.testName, 'TestAcceleratorPerformanceMetrics');
+  assert.equal(CHECKS.get('ai_service_metrics')?.testName, 'TestAIServiceMetrics');
+});

@@ -17,9 +17,13 @@ export function restrictedPod(spec: { containers: Record<string, unknown>[]; [k:
 
 export const boundPods = (m: ReadonlyMap<string, unknown>) => ([...m.values()] as V1Pod[]).filter((p) => p.spec?.nodeName);
 
-/** Node affinity that keeps a pod on the given nodes (the check's leased capacity). */
+/**
+ * Node affinity that keeps a pod on the given nodes (the check's leased capacity), by node name:
+ * the `kubernetes.io/hostname` label is not always the name (cloud nodes named after their DNS).
+ */
 export const onNodes = (nodes: readonly string[]) => ({
-  nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [...nodes] }] }] } },
+  // A field selector takes one value per term; terms are ORed.
+  nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: nodes.map((n) => ({ matchFields: [{ key: 'metadata.name', operator: 'In', values: [n] }] })) } },
 });
 
 export const podsOf = (m: ReadonlyMap<string, unknown>) => [...m.values()] as V1Pod[];
