@@ -53,11 +53,13 @@ export function describePodState(p: V1Pod): string {
   ].filter(Boolean).join(', ');
 }
 
+/** Waits `ms`, or rejects when the run is interrupted; its abort listener goes when it resolves (polls sleep often). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(new Interrupted());
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), reject(new Interrupted())), { once: true });
+    const onAbort = () => (clearTimeout(t), reject(new Interrupted()));
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Kinds a run may leave behind: namespaces plus every kind a check declares it creates. */
