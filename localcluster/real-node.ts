@@ -23,6 +23,9 @@ export const DEVICE_PLUGIN_DEVICES = 4;
 /** A second instance of kaic's device plugin presents simulated virtual GPUs (virtualized_accelerator). */
 export const VGPU_RESOURCE = 'example.com/vgpu';
 export const VGPU_DEVICES = 2;
+/** What the node allocates of both device-plugin resources, and what that reads once both plugins registered. */
+const PLUGINS_ALLOCATABLE = '{.status.allocatable.example\\.com/gpu} {.status.allocatable.example\\.com/vgpu}';
+const PLUGINS_REGISTERED = `${DEVICE_PLUGIN_DEVICES} ${VGPU_DEVICES}`;
 export const DRA_EXAMPLE_DRIVER = 'gpu.example.com';
 export const DRA_EXAMPLE_DEVICES = 4;
 /**
@@ -141,6 +144,8 @@ const ADD_ONS: readonly { readonly component: Component; start(cfg: RealNodeConf
   { component: 'traefik', start: (c, ip) => startGateway(c, ip) },
 ];
 const isAddOn = (c: Component) => ADD_ONS.some((a) => a.component === c);
+/** The add-ons in the order they stop: the last started first. */
+const ADD_ONS_STOPPING = ADD_ONS.map((a) => a.component).reverse();
 type Component = (typeof COMPONENTS)[number];
 
 function sh(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; allowFail?: boolean } = {}): { ok: boolean; out: string; err: string } {
@@ -522,10 +527,10 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
   const all = COMPONENTS.filter((c) => !isAddOn(c));
   const ready = () => {
     assertRunning(cfg, all);
-    const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.allocatable.example\\.com/gpu} {.status.allocatable.example\\.com/vgpu}'], undefined, true);
+    const r = kubectl(cfg, ['get', 'node', REAL_NODE_NAME, '-o', `jsonpath={.status.conditions[?(@.type=="Ready")].status} ${PLUGINS_ALLOCATABLE}`], undefined, true);
     return r.ok ? r.out.trim() : r.err;
   };
-  await waitUntil(`node ${REAL_NODE_NAME} to be Ready with ${DEVICE_PLUGIN_DEVICES} ${DEVICE_PLUGIN_RESOURCE} and ${VGPU_DEVICES} ${VGPU_RESOURCE}`, () => (ready() === `True ${DEVICE_PLUGIN_DEVICES} ${VGPU_DEVICES}` ? true : undefined), 60_000, ready);
+  await waitUntil(`node ${REAL_NODE_NAME} to be Ready with ${DEVICE_PLUGIN_DEVICES} ${DEVICE_PLUGIN_RESOURCE} and ${VGPU_DEVICES} ${VGPU_RESOURCE}`, () => (ready() === `True ${PLUGINS_REGISTERED}` ? true : undefined), 60_000, ready);
   const slices = () => {
     assertRunning(cfg, all);
     return kubectl(cfg, ['get', 'resourceslices', '--field-selector', `spec.nodeName=${REAL_NODE_NAME},spec.driver=${DRA_EXAMPLE_DRIVER}`, '-o', 'name'], undefined, true).out.trim();
@@ -809,7 +814,7 @@ export async function stopGateway(): Promise<void> {
 
 /** Restarts only the device plugins, the exporter, Prometheus, its adapter and the Gateway, with the given twin switches (the kubelet keeps running). */
 export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<void> {
-  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'device-plugin', 'vgpu-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
+  for (const c of [...ADD_ONS_STOPPING, 'device-plugin', 'vgpu-plugin', 'dra-driver'] as const) await stopProcess(c, 10_000);
   const owner = readOwner();
   if (owner) writeFileSync(NODE_PATHS.owner, JSON.stringify({ ...owner, twin }, null, 2));
   const next = { ...cfg, twin };
@@ -817,9 +822,9 @@ export async function setTwin(cfg: RealNodeConfig, twin: RealNodeTwin): Promise<
   startPlugins(next);
   const all = () => {
     assertRunning(next, ['device-plugin', 'vgpu-plugin', 'dra-driver']);
-    return kubectl(next, ['get', 'node', REAL_NODE_NAME, '-o', 'jsonpath={.status.allocatable.example\\.com/gpu} {.status.allocatable.example\\.com/vgpu}'], undefined, true).out.trim();
+    return kubectl(next, ['get', 'node', REAL_NODE_NAME, '-o', `jsonpath=${PLUGINS_ALLOCATABLE}`], undefined, true).out.trim();
   };
-  await waitUntil(`${DEVICE_PLUGIN_RESOURCE} and ${VGPU_RESOURCE} to be allocatable again`, () => (all() === `${DEVICE_PLUGIN_DEVICES} ${VGPU_DEVICES}` ? true : undefined), 30_000, all);
+  await waitUntil(`${DEVICE_PLUGIN_RESOURCE} and ${VGPU_RESOURCE} to be allocatable again`, () => (all() === PLUGINS_REGISTERED ? true : undefined), 30_000, all);
   if (twin.draCdiExposesAllDevices) await sabotageDraCdi(pluginsStarted);
   if (owner?.nodeIP) for (const a of ADD_ONS) await a.start(next, owner.nodeIP);
 }
@@ -1004,7 +1009,7 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
       }
     }
   }
-  for (const c of [...ADD_ONS.map((a) => a.component).reverse(), 'dra-driver', 'device-plugin', 'vgpu-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
+  for (const c of [...ADD_ONS_STOPPING, 'dra-driver', 'device-plugin', 'vgpu-plugin', 'kubelet', 'kube-proxy', 'coredns'] as const) stopProcessSync(c, 10_000);
   if (existsSync(o.bin.kubeProxy)) sh(o.bin.kubeProxy, ['--cleanup'], { allowFail: true, timeoutMs: 30_000 });
   // Containers the kubelet did not stop: kill their tasks while containerd still answers.
   const left = pidOf('containerd') && isAlive(pidOf('containerd')!) ? ctr(o.bin, ['tasks', 'ls', '-q'], true).out.split('\n').filter(Boolean) : [];

@@ -1,5 +1,5 @@
 import { defineCheck, type CaseHandle, type CheckScope, type DirectAnswer, type KObject } from './api.js';
-import { isReadyNode, nodeName } from './support/nodes.js';
+import { nodeName, realNodes, tolerationsFor } from './support/nodes.js';
 import { onNodes, restrictedPod } from './support/pods.js';
 import { judgeSplit, pct, requestsNeeded } from './support/split.js';
 import { choice, duration, integer, text } from './settings.js';
@@ -100,11 +100,10 @@ export default defineCheck({
     if (wanted && !pick) return { ready: false, reason: 'missing-component', detail: `--set gateway.class=${wanted}: no such GatewayClass (there are: ${classes.map((c) => c.metadata.name).join(', ') || 'none'})`, found };
     if (!pick) return { ready: false, reason: 'missing-component', detail: classes.length ? `no GatewayClass is accepted by its controller (${found.gatewayClasses})` : 'the Gateway API CRDs are installed, but no GatewayClass exists', remedy: 'install a Gateway API implementation (its controller accepts its GatewayClass)', found };
     if (!accepted(pick)) return { ready: false, reason: 'missing-component', detail: `GatewayClass ${pick.metadata.name} is not accepted by its controller ${pick.spec.controllerName}: ${pick.status?.conditions?.find((x) => x.type === 'Accepted')?.message ?? 'no Accepted condition'}`, remedy: 'start the controller that serves it', found };
-    const real = cluster.nodes.filter((n) => isReadyNode(n) && !n.spec?.unschedulable && !cluster.isSimulated(nodeName(n)) && n.metadata?.labels?.['kubernetes.io/os'] !== 'windows');
+    const real = realNodes(cluster);
     if (!real.length) return { ready: false, reason: cluster.nodes.length ? 'simulated-nodes' : 'missing-component', detail: 'no real, schedulable node for the echo backends (kwok nodes run no containers)', remedy: 'run against a cluster with real nodes', found };
     const node = real[0]!;
-    const taints = (node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule').map((t) => t.key);
-    return { ready: true, env: { gatewayClass: pick.metadata.name, controller: pick.spec.controllerName, others: candidates.map((c) => c.metadata.name).filter((n) => n !== pick.metadata.name), node: nodeName(node), tolerations: [...new Set(taints)].sort().map((key) => ({ key, operator: 'Exists' })) }, found };
+    return { ready: true, env: { gatewayClass: pick.metadata.name, controller: pick.spec.controllerName, others: candidates.map((c) => c.metadata.name).filter((n) => n !== pick.metadata.name), node: nodeName(node), tolerations: tolerationsFor([node], [nodeName(node)]) }, found };
   },
 
   async prove(env: Env, s) {

@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type KObject } from './api.js';
 import { LATENCY, METRICS_PATH, PORT, QUEUE, REQUESTS, workloadScript } from './support/inference-probe.js';
 import { findPrometheus, promApi, promTarget, readPromConfig, targetState, type PromService } from './support/prometheus.js';
-import { isReadyNode, nodeName } from './support/nodes.js';
+import { nodeName, realNodes, tolerationsFor } from './support/nodes.js';
 import { onNodes, restrictedPod } from './support/pods.js';
 import { integer } from './settings.js';
 
@@ -37,15 +37,14 @@ export default defineCheck({
   timeoutMs: 8 * 60_000,
 
   async discover({ cluster, list }) {
-    const real = cluster.nodes.filter((n) => isReadyNode(n) && !n.spec?.unschedulable && !cluster.isSimulated(nodeName(n)) && n.metadata?.labels?.['kubernetes.io/os'] !== 'windows');
+    const real = realNodes(cluster);
     const services = await list<{ metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec?: { ports?: { name?: string; port: number }[] } }>({ apiVersion: 'v1', kind: 'Service' });
     const { prom, port } = findPrometheus(services);
     const operator = cluster.serves('monitoring.coreos.com/v1', 'servicemonitors');
     const found: Record<string, string> = { monitoring: prom ? `${prom.metadata.namespace}/${prom.metadata.name}:${port!.port}` : 'none found (pass --prometheus)', prometheusOperator: operator ? 'ServiceMonitor/PodMonitor served' : 'no' };
     if (!real.length) return { ready: false, reason: cluster.nodes.length ? 'simulated-nodes' : 'missing-component', detail: 'no real, schedulable node to run the workload on (kwok nodes run no containers)', remedy: 'run against a cluster with real nodes', found };
     const node = real[0]!;
-    const taints = (node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule').map((t) => t.key);
-    return { ready: true, env: { node: nodeName(node), tolerations: [...new Set(taints)].sort().map((key) => ({ key, operator: 'Exists' })), operator, ...(prom ? { service: { namespace: prom.metadata.namespace, name: prom.metadata.name, port: port!.port } } : {}) }, found };
+    return { ready: true, env: { node: nodeName(node), tolerations: tolerationsFor([node], [nodeName(node)]), operator, ...(prom ? { service: { namespace: prom.metadata.namespace, name: prom.metadata.name, port: port!.port } } : {}) }, found };
   },
 
   async prove(env: Env, s) {

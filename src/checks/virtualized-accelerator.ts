@@ -1,7 +1,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type KObject } from './api.js';
 import { usedOnNode } from './support/capacity.js';
-import { isReadyNode, nodeName } from './support/nodes.js';
+import { isReadyNode, nodeName, tolerationsFor } from './support/nodes.js';
 import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { parseQuantity } from './support/quantity.js';
 import { choice, text } from './settings.js';
@@ -80,11 +80,6 @@ export default defineCheck({
   },
 
   async prove(env: Env, s) {
-    const tolerate = (names: readonly string[]) => {
-      const keys = new Set<string>();
-      for (const n of env.nodes) if (names.includes(nodeName(n))) for (const t of n.spec?.taints ?? []) if (t.effect !== 'PreferNoSchedule') keys.add(t.key);
-      return [...keys].sort().map((key) => ({ key, operator: 'Exists' }));
-    };
     const free = async (node: string) => (parseQuantity((await s.get<V1Node>({ apiVersion: 'v1', kind: 'Node', name: node }))?.status?.allocatable?.[env.resource]) ?? 0) - (await usedOnNode(s, node, env.resource));
     const pod = (name: string, nodes: readonly string[], opts: { request?: boolean; image?: 'pause' | 'probe'; probe?: boolean } = {}) => {
       const container: Record<string, unknown> = { name: 'main', image: s.images[opts.image ?? 'pause'], ...(opts.request === false ? {} : { resources: { limits: { [env.resource]: '1' } } }) };
@@ -93,7 +88,7 @@ export default defineCheck({
         // Healthy means the granted device is there: the kind's device files.
         container.readinessProbe = { exec: { command: ['sh', '-c', healthCommand(env.kind)] }, periodSeconds: 2, failureThreshold: 3 };
       }
-      return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: restrictedPod({ restartPolicy: 'Always', automountServiceAccountToken: false, tolerations: tolerate(nodes), affinity: onNodes(nodes), containers: [container] }) } as KObject;
+      return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: restrictedPod({ restartPolicy: 'Always', automountServiceAccountToken: false, tolerations: tolerationsFor(env.nodes, nodes), affinity: onNodes(nodes), containers: [container] }) } as KObject;
     };
     const withFree: string[] = [];
     for (const n of env.advertising) if ((await free(n)) > 0) withFree.push(n);

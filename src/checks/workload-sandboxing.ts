@@ -1,7 +1,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { defineCheck, type KObject } from './api.js';
 import { classifyHandler, SANDBOX_NAME_HINT } from './profiles/sandboxes.js';
-import { isReadyNode, nodeName } from './support/nodes.js';
+import { isReadyNode, nodeName, tolerationsFor } from './support/nodes.js';
 import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { text } from './settings.js';
 
@@ -128,7 +128,6 @@ export default defineCheck({
       // Nodes whose kubelet lists the handler (status.runtimeHandlers, 1.30+) first.
       const lists = (n: V1Node) => ((n.status as { runtimeHandlers?: { name: string }[] } | undefined)?.runtimeHandlers ?? []).some((h) => h.name === pick.rc.handler);
       const node = real.find(lists) ?? real[0]!;
-      const taints = (node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule').map((t) => t.key);
       found.sandbox = `${pick.rc.metadata.name}: ${pick.what}`;
       if (why.length) found.skipped = why.join('; ');
       return {
@@ -141,7 +140,7 @@ export default defineCheck({
           handlerListed: lists(node),
           bootId: node.status?.nodeInfo?.bootID ?? '',
           nodeAddresses: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address),
-          tolerations: [...new Set(taints)].sort().map((key) => ({ key, operator: 'Exists' })),
+          tolerations: tolerationsFor([node], [nodeName(node)]),
         },
         found,
       };

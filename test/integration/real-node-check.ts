@@ -22,6 +22,10 @@ export function realNodeCheck(id: string, opts: { accelerator?: string; version?
     return cluster;
   };
   const kubeconfig = () => paths(current().name).kubeconfig;
+  const restoreAfter = (t: TestContext) => {
+    const cfg = nodeConfig(current().name);
+    t.after(() => setTwin(cfg, {}));
+  };
   return {
     get cluster() {
       return current();
@@ -34,15 +38,11 @@ export function realNodeCheck(id: string, opts: { accelerator?: string; version?
     outcomes: (r: Run) => JSON.stringify(r.checks[0]!.cases.map((c) => [c.name, c.outcome]), null, 1),
     leftovers: (r: Run) => leftovers(kubeconfig(), r.runId),
     /** The correct setup restored when the test ends (for a test that breaks a component itself). */
-    restoreAfter: (t: TestContext) => {
-      const cfg = nodeConfig(current().name);
-      t.after(() => setTwin(cfg, {}));
-    },
+    restoreAfter,
     /** Restarts the node's plugins as the twin; the correct setup is restored when the test ends. */
     twin: async (t: TestContext, twin: RealNodeTwin) => {
-      const cfg = nodeConfig(current().name);
-      t.after(() => setTwin(cfg, {}));
-      await setTwin(cfg, twin);
+      restoreAfter(t);
+      await setTwin(nodeConfig(current().name), twin);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { V1Node } from '@kubernetes/client-node';
+import { tolerationsFor } from '../support/nodes.js';
 
 /** How one accelerator vendor shows up in a cluster; vendor differences live here, not in checks. */
 export interface AcceleratorProfile {
@@ -120,8 +121,5 @@ export function acceleratorNodes(nodes: readonly V1Node[], p: AcceleratorProfile
  * pods must land on accelerator nodes whatever taint the platform chose to keep others off them.
  */
 export function tolerationsForNodes(nodes: readonly V1Node[], nodeNames: Iterable<string>, p: AcceleratorProfile) {
-  const names = new Set(nodeNames);
-  const keys = new Set(p.taintKeys);
-  for (const n of nodes) if (names.has(n.metadata?.name ?? '')) for (const t of n.spec?.taints ?? []) if (t.effect !== 'PreferNoSchedule') keys.add(t.key);
-  return [...keys].sort().map((key) => ({ key, operator: 'Exists' }));
+  return tolerationsFor(nodes, nodeNames, p.taintKeys);
 }
