@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deviceClass, nodes, resourceSlices, DEFAULT_TOPOLOGY, type Topology } from './topology.js';
 import { isAlive } from './process.js';
+import { addOnsDir, addOnStatus, AddOnError, ADD_ONS, startAddOns, stopAddOn, stopAllAddOns, type AddOnName } from './addons.js';
 
 export { isAlive };
 import { importImages, nodeFootprint, preflight, readOwner, RealNodeError, REAL_NODE_NAME, setTwin, startNode, startRuntime, stopNode, nodeProcesses, type RealNodeBinaries, type RealNodeConfig, type RealNodeTwin } from './real-node.js';
@@ -36,6 +37,8 @@ export interface ClusterOptions {
   readonly realNodes?: 0 | 1;
   /** Sabotaged-twin switches of the real node's device plugins (default: none). */
   readonly realNodeTwin?: RealNodeTwin;
+  /** Cluster add-ons to run beside it (addons.ts), e.g. ['kueue']; a reused cluster gains the missing ones. */
+  readonly with?: readonly AddOnName[];
   readonly log?: (line: string) => void;
 }
 
@@ -246,6 +249,7 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
     if (running === realNodes || opts.realNodes === undefined) {
       applyTopology(name, opts.topology ?? DEFAULT_TOPOLOGY, log, opts.draDriver ?? true);
       if (running > 0) await reuseRealNode(node ?? nodeConfig(name, opts, v), log);
+      await withAddOns(name, opts.with ?? [], log, v);
       return summary(name, true, t0, opts.topology, running);
     }
     log(`replacing cluster "${name}": it runs with ${running} real nodes, ${realNodes} asked`);
@@ -318,7 +322,44 @@ export async function up(opts: ClusterOptions = {}): Promise<UpResult> {
       fail(`  real node: ${(e as Error).message}`);
     }
   }
+  try {
+    await withAddOns(name, opts.with ?? [], log, v);
+  } catch (e) {
+    if (e instanceof ClusterError) fail(`  ${e.message}`);
+    throw e;
+  }
   return summary(name, false, t0, opts.topology, realNodes);
+}
+
+async function withAddOns(name: string, list: readonly AddOnName[], log: (s: string) => void, v: Record<string, string>) {
+  if (!list.length) return;
+  const p = paths(name);
+  const dir = addOnsDir(p.state, name);
+  try {
+    await startAddOns(dir, list, (a) => ({
+      cluster: name,
+      kubeconfig: p.kubeconfig,
+      dir: join(dir, a),
+      bin: ADD_ONS[a].binDir(v, cacheDir()),
+      kubectl: (args, input) => {
+        try {
+          return kubectl(args, { name, input, timeoutMs: 120_000 });
+        } catch (e) {
+          // kubectl echoes whole objects in some errors: one line is what explains it.
+          throw new ClusterError(`kubectl ${args.slice(0, 3).join(' ')}: ${(e as Error).message.split('\n').find((l) => /error/i.test(l))?.slice(0, 400) ?? (e as Error).message.slice(0, 400)}`);
+        }
+      },
+      log,
+    }));
+  } catch (e) {
+    if (e instanceof AddOnError || e instanceof ClusterError) throw new ClusterError(`add-on: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Stops one add-on of a running cluster and leaves what it configured: the twin of a controller that died. */
+export async function stopClusterAddOn(a: AddOnName, name = CLUSTER_NAME): Promise<void> {
+  await stopAddOn(addOnsDir(paths(name).state, name), a);
 }
 
 /** A running cluster's real node: reused when all its processes live, restarted otherwise. */
@@ -405,6 +446,7 @@ export function down(name = CLUSTER_NAME): { removed: boolean } {
   const ownsNode = owner?.cluster === name && owner.stateDir === p.state;
   if (ownsNode) stopNode({ bin: nodeBinaries(v), kubeconfig: p.kubeconfig });
   rmSync(join(p.state, `real-node-${name}`), { recursive: true, force: true });
+  stopAllAddOns(addOnsDir(p.state, name));
   if (!existsSync(p.clusterDir) && !existsSync(p.kubeconfig)) return { removed: ownsNode };
   const pids = [...componentPids(name).values()];
   if (existsSync(binaries(v).kwokctl)) kwokctl(['delete', 'cluster', '--name', name, '--kubeconfig', p.kubeconfig], v, 60_000);
@@ -437,8 +479,11 @@ export function status(name = CLUSTER_NAME): { running: boolean; kubeconfig: str
     const { alive, dead } = nodeProcesses();
     node = `\nreal node ${REAL_NODE_NAME}: ${alive.join(', ')} running${dead.length ? `; NOT running: ${dead.join(', ')} (npm run cluster:up restarts the node)` : ''}; logs in ${join(p.state, `real-node-${name}`, 'logs')}`;
   }
-  return { running: true, kubeconfig: p.kubeconfig, detail: out.trim() + node };
+  const addOns = addOnStatus(addOnsDir(p.state, name));
+  const extra = addOns.length ? `\nadd-ons: ${addOns.map((a) => `${a.name} ${a.running ? 'running' : 'NOT running (npm run cluster:up -- --with ' + a.name + ' restarts it)'}`).join(', ')}` : '';
+  return { running: true, kubeconfig: p.kubeconfig, detail: out.trim() + node + extra };
 }
 
 
 export { REAL_NODE_NAME, nodeFootprint, type RealNodeTwin };
+export { ADD_ON_NAMES, parseAddOns, type AddOnName } from './addons.js';

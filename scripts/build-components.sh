@@ -13,6 +13,8 @@
 #   $KAIC_CACHE/bin/traefik-<ver>/traefik         (the Gateway API implementation)
 #   $KAIC_CACHE/bin/traefik-<ver>-weights-ignored/traefik   (its twin: one line changed, HTTPRoute weights ignored)
 #   $KAIC_CACHE/bin/gateway-api-<ver>/crds/*.yaml   (the Gateway API's standard-channel CRDs)
+#   $KAIC_CACHE/bin/kueue-<ver>/{kueue,crds/*.yaml,webhooks.yaml}   (Kueue's manager, its CRDs and webhook configurations)
+#   $KAIC_CACHE/bin/jobset-<ver>/{jobset,crds/*.yaml,webhooks.yaml}  (JobSet's manager, likewise)
 #   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,kaic-gpu-exporter,pause}   (localcluster/device-plugin, gpu-exporter, pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
@@ -37,6 +39,8 @@ adapter_dir="$cache/bin/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION"
 traefik_dir="$cache/bin/traefik-$TRAEFIK_VERSION"
 traefik_twin_dir="$cache/bin/traefik-$TRAEFIK_VERSION-weights-ignored"
 gateway_api_dir="$cache/bin/gateway-api-$GATEWAY_API_VERSION"
+kueue_dir="$cache/bin/kueue-$KUEUE_VERSION"
+jobset_dir="$cache/bin/jobset-$JOBSET_VERSION"
 # kaic's own node programs are versioned by their source.
 node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go gpu-exporter/go.mod gpu-exporter/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
 kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
@@ -247,6 +251,25 @@ build_gateway_api() {
   rm -rf "$out"; mv "$out.tmp" "$out"
 }
 
+# A controller manager (controllers and webhooks in one binary) from its module, with the CRDs and
+# webhook configurations the module ships; localcluster/addons.ts points the webhooks at the manager
+# on this host: build_manager NAME VERSION OUT_DIR MODULE PACKAGE CONFIG_DIR
+build_manager() {
+  local name="$1" ver="$2" out="$3" mod="$4" pkg="$5" config="$6" log="$log_dir/$1-$2.log"
+  have_all "$out/$name" && [ -s "$out/webhooks.yaml" ] && return 0
+  build_go_tool "$name" "$ver" "$out.bin" "$name" "$pkg"
+  local dir; dir="$(go mod download -json "$mod@$ver" 2>>"$log" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir/$config/crd/bases" ] || die "the $name module $ver has no $config/crd/bases (see $log)"
+  rm -rf "$out.tmp"; mkdir -p "$out.tmp/crds"
+  cp "$dir/$config"/crd/bases/*.yaml "$out.tmp/crds/"
+  cp "$dir/$config/webhook/manifests.yaml" "$out.tmp/webhooks.yaml"
+  cp "$out.bin/$name" "$out.tmp/$name"
+  chmod -R u+w "$out.tmp"
+  rm -rf "$out" "$out.bin"; mv "$out.tmp" "$out"
+}
+build_kueue() { build_manager kueue "$KUEUE_VERSION" "$kueue_dir" sigs.k8s.io/kueue sigs.k8s.io/kueue/cmd/kueue config/components; }
+build_jobset() { build_manager jobset "$JOBSET_VERSION" "$jobset_dir" sigs.k8s.io/jobset sigs.k8s.io/jobset config/components; }
+
 # kaic's device plugin and the pause program, from this repository.
 build_kaic_node() {
   local out="$kaic_node_dir" log="$log_dir/kaic-node.log"
@@ -264,11 +287,11 @@ build_kaic_node() {
 
 start=$(date +%s)
 case "${1:-all}" in
-  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter; build_gateway_api; build_traefik; build_traefik_twin ;;
+  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter; build_gateway_api; build_traefik; build_traefik_twin; build_kueue; build_jobset ;;
   k8s) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;;
-  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; traefik) build_traefik; build_traefik_twin ;; gateway-api) build_gateway_api ;; kaic-node) build_kaic_node ;;
+  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; traefik) build_traefik; build_traefik_twin ;; gateway-api) build_gateway_api ;; kueue) build_kueue ;; jobset) build_jobset ;; kaic-node) build_kaic_node ;;
   paths) ;;
-  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|prometheus|prometheus-adapter|traefik|gateway-api|kaic-node|paths)" ;;
+  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|prometheus|prometheus-adapter|traefik|gateway-api|kueue|jobset|kaic-node|paths)" ;;
 esac
 echo "KUBE_BIN=$k8s_dir"
 echo "ETCD_BIN=$etcd_dir"

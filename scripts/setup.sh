@@ -3,13 +3,14 @@
 #  - Debian's chromium, for the HTML tests (headless)
 #  - for the local cluster's real node (as root): Debian's runc, CNI plugins (bridge, host-local,
 #    portmap, loopback), iptables and conntrack for kube-proxy, iproute2, and a static busybox for the probe image
+#  - openssl, for the serving certificates of local add-ons' webhooks (Kueue)
 #  - npm dependencies, and the TypeScript build (npm ci runs `prepare`)
 #  - the local cluster's components, built from Go modules into ~/.cache/kaic (see cluster/versions.env)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-for pkg in runc containernetworking-plugins iptables conntrack iproute2 busybox-static; do
+for pkg in runc containernetworking-plugins iptables conntrack iproute2 busybox-static openssl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed' || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

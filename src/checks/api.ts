@@ -120,7 +120,7 @@ export interface CheckScope<S = Record<string, unknown>> {
   /** Deletes an object; with `wait`, until it is gone (or the bound passes: then it is a leak). */
   remove(ref: ObjRef, opts?: { wait?: boolean }): Promise<void>;
   /** Server-side dry-run create: the API server's verdict, admission webhooks included. */
-  dryRun(obj: KObject): Promise<{ allowed: true } | { allowed: false; status: number; message: string }>;
+  dryRun(obj: KObject): Promise<{ allowed: true } | { allowed: false; status: number; message: string; /** The admission webhook the API server could not call. */ unreachable?: string }>;
   get<T = KObject>(ref: ObjRef): Promise<T | undefined>;
   list<T = KObject>(q: Query): Promise<T[]>;
   logs(pod: string, container?: string): Promise<string>;

@@ -7,9 +7,10 @@ import driverRuntimeManagement from './driver-runtime-management.js';
 import gangScheduling from './gang-scheduling.js';
 import gpuSharing from './gpu-sharing.js';
 import podAutoscaling from './pod-autoscaling.js';
+import robustController from './robust-controller.js';
 import secureAcceleratorAccess from './secure-accelerator-access.js';
 import virtualizedAccelerator from './virtualized-accelerator.js';
 import workloadSandboxing from './workload-sandboxing.js';
 
 /** One check per requirement id; a requirement without one is NOT-RUN ("no automated check yet"). */
-export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling, aiInference, virtualizedAccelerator] as Check[]).map((c) => [c.id, c]));
+export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling, aiInference, virtualizedAccelerator, robustController] as Check[]).map((c) => [c.id, c]));

@@ -63,14 +63,28 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/**
+ * The admission webhook the API server could not call (its 500 "failed calling webhook"), or
+ * undefined: the API server answers, a component behind it does not.
+ */
+export function failedWebhook(e: unknown): string | undefined {
+  if (!(e instanceof ApiError) || e.status !== 500) return undefined;
+  return /failed calling webhook "([^"]+)"/.exec(e.reason)?.[1];
+}
+
+/** A webhook that does not answer is retried this long, not the API server's outage budget. */
+const WEBHOOK_RETRY_MS = 15_000;
+
 /** Backoff with jitter: 250 ms doubling to 4 s. */
 export async function withRetry<T>(what: () => Promise<T>, opts: { signal?: AbortSignal; retryForMs?: number; onRetry?: (e: unknown) => void }): Promise<T> {
-  const until = Date.now() + (opts.retryForMs ?? 60_000);
+  const started = Date.now();
+  const until = started + (opts.retryForMs ?? 60_000);
   for (let attempt = 0; ; attempt++) {
     try {
       return await what();
     } catch (e) {
       if (!isTransient(e) || Date.now() >= until || opts.signal?.aborted) throw e;
+      if (failedWebhook(e) && Date.now() - started >= WEBHOOK_RETRY_MS) throw e;
       opts.onRetry?.(e);
       await sleep(Math.min(4000, 250 * 2 ** attempt) * (0.75 + Math.random() / 2), opts.signal);
     }

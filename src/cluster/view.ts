@@ -71,7 +71,9 @@ async function discoverWith(kc: KubeConfig, server: string, version: ClusterView
       }
     }),
   );
-  const resources = new ResourceIndex(lists);
+  // In discovery's order (each group's preferred version first), not the order the answers came in.
+  const ordered = new Map([...(lists.has('v1') ? [['v1', lists.get('v1')!] as const] : []), ...gvs.filter((gv) => lists.has(gv)).map((gv) => [gv, lists.get(gv)!] as const)]);
+  const resources = new ResourceIndex(ordered);
   const nodes = (await rawList<V1Node>(kc, '/api/v1/nodes', {}, { signal })).items;
   const simulated = nodes.length > 0 && nodes.every(isSimulatedNode);
   const cache = new Map<string, Promise<unknown[]>>();

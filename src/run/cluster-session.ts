@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseAllDocuments } from 'yaml';
-import { ApiError, Interrupted, rawHttp, rawList, rawRequest, TransportError } from '../cluster/api.js';
+import { ApiError, failedWebhook, Interrupted, rawHttp, rawList, rawRequest, TransportError } from '../cluster/api.js';
 import { collectionPath, objectPath, splitApiVersion, type ResourceType } from '../cluster/resources.js';
 import { cleanupLabelled, refText, removeAll, runLabels, type ObjectRef } from '../cluster/scope.js';
 import { isSimulatedNode, type ClusterView } from '../cluster/view.js';
@@ -111,6 +111,13 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
   let currentCase: string | undefined;
   const req = { signal };
 
+  const withPriority = (spec: unknown) => (priorityClass && spec && !(spec as { priorityClassName?: string }).priorityClassName ? { ...(spec as object), priorityClassName: priorityClass } : spec);
+  // A controller's pod template (a Job's) gets the run's labels and PriorityClass too: its pods are kaic's.
+  const withRunTemplate = (spec: unknown) => {
+    const t = (spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } } | undefined)?.template;
+    if (!t?.spec) return spec;
+    return { ...(spec as object), template: { ...t, metadata: { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), ...labels } }, spec: withPriority(t.spec) } };
+  };
   const apply = async <T extends KObject>(obj: T): Promise<T> => {
     const type = typeOf({ apiVersion: String(obj.apiVersion), kind: String(obj.kind) });
     const meta = { ...(obj.metadata ?? {}) };
@@ -118,7 +125,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
     if (type.namespaced) meta.namespace ??= namespace;
     else delete meta.namespace;
     // kaic's pods never preempt anyone's: they run under the run's PriorityClass (preemptionPolicy Never).
-    const spec = obj.kind === 'Pod' && priorityClass && obj.spec && !(obj.spec as { priorityClassName?: string }).priorityClassName ? { ...(obj.spec as object), priorityClassName: priorityClass } : obj.spec;
+    const spec = obj.kind === 'Pod' ? withPriority(obj.spec) : withRunTemplate(obj.spec);
     const body = { ...obj, ...(spec ? { spec } : {}), metadata: meta };
     const record = (name: string): CreatedObject => ({ apiVersion: String(obj.apiVersion), kind: String(obj.kind), name, ...(type.namespaced ? { namespace: meta.namespace } : {}), manifest: body as Record<string, unknown>, ...(currentCase ? { case: currentCase } : {}) });
     // Tracked before the request: a create whose answer is lost is still swept.
@@ -205,6 +212,9 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       } catch (e) {
         // RBAC refusing kaic itself is not the object's verdict.
         if (e instanceof ApiError && e.status >= 400 && e.status < 500 && !(e.status === 403 && /cannot create resource/.test(e.reason))) return { allowed: false, status: e.status, message: e.reason };
+        // A webhook that does not answer is an answer about that webhook, for the check to judge.
+        const webhook = failedWebhook(e);
+        if (webhook) return { allowed: false, status: 500, message: (e as ApiError).reason, unreachable: webhook };
         throw e;
       }
     },

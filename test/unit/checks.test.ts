@@ -4,7 +4,7 @@ import type { ClusterFacts, DiscoverContext } from '../../src/checks/api.js';
 import draSupport from '../../src/checks/dra-support.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
-import { GANG_SOLVERS } from '../../src/checks/profiles/gang.js';
+import { nativeGangReason } from '../../src/checks/profiles/gang.js';
 import { deviceRequest, draVersionFor } from '../../src/checks/support/dra.js';
 import { formatQuantity, parseQuantity } from '../../src/checks/support/quantity.js';
 
@@ -59,10 +59,9 @@ test('dra_support on a v1.33 cluster serving resource.k8s.io/v1beta1 proves that
 });
 
 test('the native gang solver names the gang\'s own refusal, not a plain "Insufficient"', () => {
-  const native = GANG_SOLVERS.find((g) => g.name === 'native')!;
-  assert.equal(native.gangReason!('Unschedulable', 'pod group is unschedulable, minCount (5) cannot be satisfied: 4 scheduled, 0 remaining'), true);
-  assert.equal(native.gangReason!('Unschedulable', '0/6 nodes are available: 6 Insufficient nvidia.com/gpu.'), false);
-  assert.equal(native.gangReason!('SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates'), false);
+  assert.equal(nativeGangReason('Unschedulable', 'pod group is unschedulable, minCount (5) cannot be satisfied: 4 scheduled, 0 remaining'), true);
+  assert.equal(nativeGangReason('Unschedulable', '0/6 nodes are available: 6 Insufficient nvidia.com/gpu.'), false);
+  assert.equal(nativeGangReason('SchedulingGated', 'Scheduling is blocked due to non-empty scheduling gates'), false);
 });
 
 test('every check reports under the upstream go-test name its requirement has in the catalog (one table)', async () => {

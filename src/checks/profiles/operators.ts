@@ -1,0 +1,128 @@
+import type { ClusterFacts, KObject } from '../api.js';
+import { restrictedPod } from '../support/pods.js';
+
+/**
+ * AI operators kaic recognises by the API group of their CRDs. An operator kaic can prove also says
+ * how: a custom resource that its CRD schema accepts but its own webhook must refuse, a valid one
+ * and what reconciling it creates, and the condition that says it is done.
+ */
+export interface OperatorProfile {
+  readonly name: string;
+  readonly title: string;
+  readonly group: string;
+  /** The CRD kaic probes with (plural), and the versions kaic can write, newest first. */
+  readonly plural: string;
+  readonly kind: string;
+  readonly versions: readonly string[];
+  readonly probe?: OperatorProbe;
+}
+
+export interface OperatorProbe {
+  /** Schema-valid, semantically invalid: the operator's own webhook must refuse it. */
+  invalid(name: string, image: string): Record<string, unknown>;
+  /** Why `invalid` is invalid, in a line. */
+  readonly invalidBecause: string;
+  valid(name: string, image: string): Record<string, unknown>;
+  /** The children reconciling `valid` creates (owned by it), and how many at least. */
+  readonly children: { readonly apiVersion: string; readonly kind: string; readonly count: number; readonly selector: (name: string) => string };
+  /** The condition the operator sets when the resource is done. */
+  readonly doneCondition: string;
+  /** The children's pods (label selector), for a pull failure to be said as what it is. */
+  readonly podSelector: (name: string) => string;
+}
+
+/** A JobSet of `replicas` one-pod Jobs that run `true` and finish. */
+function jobSet(name: string, image: string, successPolicy: Record<string, unknown>, replicas = 2): Record<string, unknown> {
+  const pod = restrictedPod({ containers: [{ name: 'worker', image, command: ['true'] }] });
+  return {
+    kind: 'JobSet',
+    metadata: { name },
+    spec: {
+      successPolicy,
+      replicatedJobs: [{ name: 'workers', replicas, template: { spec: { parallelism: 1, completions: 1, backoffLimit: 0, template: { spec: pod } } } }],
+    },
+  };
+}
+
+export const OPERATORS: readonly OperatorProfile[] = [
+  { name: 'trainer', title: 'Kubeflow Trainer', group: 'trainer.kubeflow.org', plural: 'trainjobs', kind: 'TrainJob', versions: ['v1alpha1'] },
+  { name: 'training-operator', title: 'Kubeflow Training Operator (v1)', group: 'kubeflow.org', plural: 'pytorchjobs', kind: 'PyTorchJob', versions: ['v1'] },
+  {
+    name: 'jobset',
+    title: 'JobSet',
+    group: 'jobset.x-k8s.io',
+    plural: 'jobsets',
+    kind: 'JobSet',
+    versions: ['v1alpha2'],
+    probe: {
+      // The success policy names a replicated job the JobSet does not have: the CRD's schema cannot
+      // see that, JobSet's validating webhook does.
+      invalid: (name, image) => jobSet(name, image, { operator: 'All', targetReplicatedJobs: ['kaic-no-such-job'] }),
+      invalidBecause: 'a success policy that targets a replicated job it does not have',
+      valid: (name, image) => jobSet(name, image, { operator: 'All', targetReplicatedJobs: ['workers'] }),
+      children: { apiVersion: 'batch/v1', kind: 'Job', count: 2, selector: (name) => `jobset.sigs.k8s.io/jobset-name=${name}` },
+      doneCondition: 'Completed',
+      podSelector: (name) => `jobset.sigs.k8s.io/jobset-name=${name}`,
+    },
+  },
+  { name: 'kuberay', title: 'KubeRay', group: 'ray.io', plural: 'rayclusters', kind: 'RayCluster', versions: ['v1'] },
+  { name: 'leaderworkerset', title: 'LeaderWorkerSet', group: 'leaderworkerset.x-k8s.io', plural: 'leaderworkersets', kind: 'LeaderWorkerSet', versions: ['v1'] },
+  { name: 'kserve', title: 'KServe', group: 'serving.kserve.io', plural: 'inferenceservices', kind: 'InferenceService', versions: ['v1beta1'] },
+  { name: 'volcano', title: 'Volcano', group: 'batch.volcano.sh', plural: 'jobs', kind: 'Job', versions: ['v1alpha1'] },
+  { name: 'kueue', title: 'Kueue', group: 'kueue.x-k8s.io', plural: 'workloads', kind: 'Workload', versions: ['v1beta2', 'v1beta1'] },
+  { name: 'mpi-operator', title: 'MPI Operator', group: 'kubeflow.org', plural: 'mpijobs', kind: 'MPIJob', versions: ['v2beta1'] },
+];
+
+/** The version of an operator's probe kind this cluster serves, newest kaic knows first. */
+export const servedVersion = (c: ClusterFacts, op: OperatorProfile) => op.versions.find((v) => c.serves(`${op.group}/${v}`, op.plural));
+export const detectOperator = (c: ClusterFacts, op: OperatorProfile) => c.servedVersions(op.group).some((v) => c.serves(`${op.group}/${v}`, op.plural));
+
+interface WebhookConfiguration {
+  kind?: string;
+  metadata?: { name?: string };
+  webhooks?: { name: string; rules?: { apiGroups?: string[]; resources?: string[]; operations?: string[] }[]; clientConfig?: { url?: string; caBundle?: string; service?: { name: string; namespace: string } }; failurePolicy?: string }[];
+}
+
+export interface OperatorWebhook {
+  readonly configuration: string;
+  readonly kind: 'validating' | 'mutating';
+  readonly name: string;
+  readonly hasRules: boolean;
+  readonly hasCaBundle: boolean;
+  readonly failurePolicy: string;
+  readonly service?: { readonly name: string; readonly namespace: string };
+  readonly url?: string;
+}
+
+/** The admission webhooks whose rules cover the operator's API group (its own webhooks). */
+export function webhooksFor(group: string, validating: readonly KObject[], mutating: readonly KObject[]): OperatorWebhook[] {
+  const out: OperatorWebhook[] = [];
+  for (const [kind, list] of [['validating', validating], ['mutating', mutating]] as const) {
+    for (const cfg of list as unknown as readonly WebhookConfiguration[]) {
+      for (const w of cfg.webhooks ?? []) {
+        if (!(w.rules ?? []).some((r) => (r.apiGroups ?? []).some((g) => g === group || g === '*'))) continue;
+        // A policy engine's catch-all webhook ("*") is not the operator's.
+        if ((w.rules ?? []).every((r) => (r.apiGroups ?? []).every((g) => g === '*'))) continue;
+        out.push({
+          configuration: cfg.metadata?.name ?? '',
+          kind,
+          name: w.name,
+          hasRules: (w.rules ?? []).some((r) => (r.resources ?? []).length > 0 && (r.operations ?? []).length > 0),
+          hasCaBundle: !!w.clientConfig?.caBundle,
+          failurePolicy: w.failurePolicy ?? 'Fail',
+          ...(w.clientConfig?.service ? { service: { name: w.clientConfig.service.name, namespace: w.clientConfig.service.namespace } } : {}),
+          ...(w.clientConfig?.url ? { url: w.clientConfig.url } : {}),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Who refused an object, from the API server's message. */
+export function deniedBy(message: string): { webhook: string } | { schema: true } | undefined {
+  const w = /admission webhook "([^"]+)" denied the request/.exec(message);
+  if (w) return { webhook: w[1]! };
+  if (/is invalid: |Unsupported value|Required value|Invalid value/.test(message)) return { schema: true };
+  return undefined;
+}

@@ -1,0 +1,192 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
+import { choice, duration } from './settings.js';
+import { deniedBy, detectOperator, OPERATORS, servedVersion, webhooksFor, type OperatorProfile, type OperatorWebhook } from './profiles/operators.js';
+
+interface Env {
+  readonly op: OperatorProfile;
+  readonly apiVersion: string;
+}
+type Settings = { readonly 'operator.timeout': number };
+
+const settings = {
+  operator: choice({ description: 'which AI operator to prove (default: the first installed one kaic can prove)', values: OPERATORS.map((o) => o.name), default: undefined }),
+  'operator.timeout': duration({ description: 'how long the operator may take to reconcile a valid resource to done, and to remove its children after it is deleted', default: '3m', min: '10s', max: '30m' }),
+};
+
+const IMAGE_FAILURES = /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName/;
+const conditionOf = (o: KObject | undefined, type: string) => ((o?.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
+const owns = (uid: string) => (o: KObject) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+
+export default defineCheck({
+  id: 'robust_controller',
+  testName: 'TestRobustCRDControllerOperation',
+  summary: "finds the AI operators installed (Kubeflow Trainer, KubeRay, JobSet, LeaderWorkerSet, KServe, Volcano, Kueue, MPI) by their CRDs' API groups and proves one: its CRD is Established and its own admission webhooks have rules and a CA bundle (their pods Ready where they run in the cluster); a custom resource its schema accepts but its meaning forbids is refused, in a server-side dry run, by the operator's own webhook, named in the refusal (a valid one beside it is allowed); a valid one is reconciled (children created, its done condition reached); deleting it removes the children",
+  needs: 'an AI operator kaic can prove (JobSet today) with its webhook, and a node that runs the probe image',
+  cannotProve: 'Kubeflow Trainer, KubeRay, LeaderWorkerSet, KServe, Volcano, Kueue and the MPI Operator yet (detected only)',
+  cases: ['OperatorReady', 'InvalidRefused', 'Reconciled', 'ChildrenRemoved'],
+  uses: [
+    { group: 'apiextensions.k8s.io', resources: ['customresourcedefinitions'], verbs: ['get'] },
+    { group: 'admissionregistration.k8s.io', resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], verbs: ['list'] },
+    { group: '', resources: ['services', 'pods'], verbs: ['get', 'list', 'watch'] },
+    { group: 'batch', resources: ['jobs'], verbs: ['get', 'list', 'watch'] },
+    { group: 'jobset.x-k8s.io', resources: ['jobsets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  ],
+  settings,
+  images: ['probe'],
+  timeoutMs: 15 * 60_000,
+
+  async discover({ cluster, settings: set }) {
+    const installed = OPERATORS.filter((o) => detectOperator(cluster, o));
+    const found: Record<string, string> = { installed: installed.map((o) => o.title).join(', ') || 'none' };
+    const wanted = set.operator;
+    let op: OperatorProfile | undefined;
+    if (wanted) {
+      op = OPERATORS.find((o) => o.name === wanted)!;
+      if (!detectOperator(cluster, op)) return { ready: false, reason: 'missing-component', detail: `${op.title} was asked for, but ${op.plural}.${op.group} is not served`, remedy: `install ${op.title}`, found };
+    } else op = installed.find((o) => o.probe && servedVersion(cluster, o)) ?? installed[0];
+    if (!op) return { ready: false, reason: 'missing-component', detail: 'no AI operator found: none of the CRD groups of Kubeflow Trainer, KubeRay, JobSet, LeaderWorkerSet, KServe, Volcano, Kueue or the MPI Operator is served', remedy: 'install an AI operator (JobSet is one kaic proves), or declare the requirement N/A with the reason', found };
+    found.operator = op.title;
+    const version = servedVersion(cluster, op);
+    if (!op.probe || !version) return { ready: false, reason: 'missing-component', detail: `found ${op.title}, which kaic detects but cannot prove yet${op.probe ? ` (it serves none of ${op.versions.join(', ')})` : ''}`, remedy: 'prove it by hand, or install JobSet, which kaic proves', found };
+    return { ready: true, env: { op, apiVersion: `${op.group}/${version}` }, found };
+  },
+
+  async prove(env: Env, s) {
+    let hooks: OperatorWebhook[] = [];
+    await s.case('OperatorReady', async (c) => {
+      hooks = await operatorReady(env, s, c);
+    });
+    await s.case('InvalidRefused', (c) => invalidRefused(env, s, c, hooks));
+    await s.case('Reconciled', (c) => reconciled(env, s, c, 'kaic-probe'));
+    await s.case('ChildrenRemoved', (c) => childrenRemoved(env, s, c, 'kaic-probe-delete'));
+  },
+});
+
+/** The CRD is served and the operator's webhooks are registered so the API server can call them. */
+async function operatorReady(env: Env, s: CheckScope, c: CaseHandle): Promise<OperatorWebhook[]> {
+  const { op } = env;
+  const crd = await s.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${op.plural}.${op.group}` });
+  const established = conditionOf(crd, 'Established');
+  const validating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', namespace: '' });
+  const mutating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', namespace: '' });
+  const hooks = webhooksFor(op.group, validating, mutating);
+  s.evidence('webhooks.json', JSON.stringify(hooks, null, 2));
+  if (!crd) {
+    c.fail(`CRD ${op.plural}.${op.group} exists`, 'it does not, though discovery serves the group');
+    return hooks;
+  }
+  if (established?.status !== 'True') {
+    c.fail(`CRD ${op.plural}.${op.group} is Established`, `Established=${established?.status ?? 'absent'} (${established?.message ?? 'no condition'})`);
+    return hooks;
+  }
+  const validators = hooks.filter((h) => h.kind === 'validating');
+  if (!validators.length) {
+    c.fail(`${op.title} registers a validating webhook for ${op.group}`, `none of ${validating.length} ValidatingWebhookConfigurations has a rule for ${op.group}`);
+    return hooks;
+  }
+  const broken = hooks.filter((h) => !h.hasRules || !h.hasCaBundle);
+  if (broken.length) {
+    c.fail(`every webhook of ${op.title} has rules and a CA bundle`, broken.map((h) => `${h.name} (${h.configuration}): ${!h.hasRules ? 'no resources/operations in its rules' : 'no caBundle: the API server cannot verify it'}`).join('; '));
+    return hooks;
+  }
+  // Where a webhook is a Service in the cluster, the pods behind it must be Ready; a URL is served
+  // from outside (a managed control plane, a host process) and has no pods to look at.
+  const served: string[] = [];
+  for (const svc of [...new Map(hooks.filter((h) => h.service).map((h) => [`${h.service!.namespace}/${h.service!.name}`, h.service!])).values()]) {
+    const service = await s.get<{ spec?: { selector?: Record<string, string> } }>({ apiVersion: 'v1', kind: 'Service', name: svc.name, namespace: svc.namespace });
+    const selector = Object.entries(service?.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = selector ? await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: svc.namespace, labelSelector: selector }) : [];
+    const ready = pods.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    if (!ready.length) {
+      c.fail(`the pods behind ${op.title}'s webhook Service ${svc.namespace}/${svc.name} are Ready`, service ? `${pods.length} pods match its selector "${selector}", none Ready` : 'the Service does not exist');
+      return hooks;
+    }
+    served.push(`${svc.namespace}/${svc.name}: ${ready.length} Ready pods (${ready.map((p) => p.metadata!.name).join(', ')})`);
+  }
+  const urls = hooks.filter((h) => h.url).map((h) => `${h.name} at ${h.url}`);
+  c.pass(`CRD ${op.plural}.${op.group} Established; ${hooks.length} webhooks (${hooks.map((h) => `${h.name}, failurePolicy ${h.failurePolicy}`).join('; ')}) with rules and a CA bundle; ${[...served, ...(urls.length ? [`served outside the cluster, no pods to check: ${urls.join(', ')}`] : [])].join('; ')}`);
+  return hooks;
+}
+
+const withMeta = (env: Env, o: Record<string, unknown>): KObject => ({ apiVersion: env.apiVersion, ...o }) as KObject;
+
+/** The operator's own webhook refuses what only it can know is wrong; a valid resource beside it passes. */
+async function invalidRefused(env: Env, s: CheckScope, c: CaseHandle, hooks: readonly OperatorWebhook[]) {
+  const { op } = env;
+  const probe = op.probe!;
+  const own = new Set(hooks.map((h) => h.name));
+  const valid = await s.dryRun(withMeta(env, probe.valid('kaic-valid', s.images.probe)));
+  const invalid = await s.dryRun(withMeta(env, probe.invalid('kaic-invalid', s.images.probe)));
+  s.evidence('dry-run.json', JSON.stringify({ valid, invalid }, null, 2));
+  const expected = `a ${op.kind} with ${probe.invalidBecause} (valid for the CRD schema) is refused by ${op.title}'s own webhook (${[...own].join(', ') || 'none registered'})`;
+  if (!invalid.allowed && invalid.unreachable) {
+    if (own.has(invalid.unreachable)) return c.fail(expected, `the API server could not call ${op.title}'s webhook "${invalid.unreachable}": ${invalid.message}`);
+    return c.notRun('missing-component', `another admission webhook, "${invalid.unreachable}", does not answer: ${invalid.message}`, 'check the controller that serves it, then run again');
+  }
+  if (invalid.allowed) return c.fail(expected, `the server-side dry run accepted it${hooks.some((h) => h.failurePolicy === 'Ignore') ? ` (failurePolicy Ignore on ${hooks.filter((h) => h.failurePolicy === 'Ignore').map((h) => h.name).join(', ')}: a webhook that does not answer lets everything in)` : ''}`);
+  const by = deniedBy(invalid.message);
+  if (!by) return c.fail(expected, `refused (${invalid.status}) by something that does not say it is a webhook: ${invalid.message}`);
+  if ('schema' in by) return c.fail(expected, `refused by the CRD's schema, not by a webhook (${invalid.message}): the operator's own validation was never reached`);
+  if (!own.has(by.webhook)) return c.fail(expected, `refused by "${by.webhook}", which is not ${op.title}'s (a policy engine's?): ${invalid.message}`);
+  // The control: the same kind, valid, goes through the same admission chain.
+  if (!valid.allowed) return c.notRun('control-failed', `a valid ${op.kind} was refused too (${valid.message}), so the refusal says nothing about ${op.title}'s validation`, 'check the admission policies of the run namespace');
+  c.pass(`refused by "${by.webhook}" (${invalid.status}): ${invalid.message}; a valid ${op.kind} was allowed`);
+}
+
+/** A valid resource is reconciled: its children appear and it reaches its done condition. */
+async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name: string): Promise<void> {
+  const { op } = env;
+  const probe = op.probe!;
+  const obj = await s.apply(withMeta(env, probe.valid(name, s.images.probe)));
+  const uid = obj.metadata!.uid!;
+  const timeoutMs = s.settings['operator.timeout'];
+  const childQ = { apiVersion: probe.children.apiVersion, kind: probe.children.kind, labelSelector: probe.children.selector(name) };
+  const children = await s.waitFor(childQ, `${probe.children.count} ${probe.children.kind}s owned by ${op.kind} ${name}`, (m) => {
+    const mine = [...m.values()].filter(owns(uid));
+    return mine.length >= probe.children.count ? mine : undefined;
+  }, { timeoutMs, describe: (m) => `${[...m.values()].filter(owns(uid)).length} owned` });
+  if (!children.ok) {
+    c.fail(`${op.title} creates ${probe.children.count} ${probe.children.kind}s for a valid ${op.kind}`, children.message);
+    return;
+  }
+  c.log(`children: ${children.value.map((j) => j.metadata!.name).join(', ')}`);
+  const done = await s.waitForCondition({ apiVersion: env.apiVersion, kind: op.kind, name }, probe.doneCondition, { timeoutMs });
+  const now = await s.get({ apiVersion: env.apiVersion, kind: op.kind, name });
+  if (now) s.evidence(`${name}.json`, JSON.stringify({ spec: now.spec, status: now.status }, null, 2));
+  if (!done.ok) {
+    const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', labelSelector: probe.podSelector(name) });
+    const pull = pods.flatMap((p) => p.status?.containerStatuses ?? []).find((x) => IMAGE_FAILURES.test(x.state?.waiting?.reason ?? ''));
+    if (pull) {
+      c.notRun('image-unavailable', `the ${op.kind}'s pods cannot start: ${pull.state!.waiting!.reason} for ${pull.image}`, `make ${pull.image} pullable on the nodes, or point kaic at a mirror (--image-registry, --image probe=REF)`);
+      return;
+    }
+    const failed = conditionOf(now, 'Failed');
+    c.fail(`${op.kind} ${name} reaches ${probe.doneCondition}=True`, failed?.status === 'True' ? `Failed: ${failed.reason}: ${failed.message}` : done.message);
+    return;
+  }
+  const cond = conditionOf(done.value, probe.doneCondition);
+  c.pass(`${children.value.length} ${probe.children.kind}s created (${children.value.map((j) => j.metadata!.name).join(', ')}); ${probe.doneCondition}=True: ${cond?.reason ?? ''} ${cond?.message ?? ''}`.trim());
+}
+
+/**
+ * Deleting a resource removes what the operator created for it. A resource of its own (a case's
+ * objects go with its verdict): its children are shown to exist first, then to go.
+ */
+async function childrenRemoved(env: Env, s: CheckScope<Settings>, c: CaseHandle, name: string) {
+  const { op } = env;
+  const probe = op.probe!;
+  const obj = await s.apply(withMeta(env, probe.valid(name, s.images.probe)));
+  const uid = obj.metadata!.uid!;
+  const timeoutMs = s.settings['operator.timeout'];
+  const childQ = { apiVersion: probe.children.apiVersion, kind: probe.children.kind, labelSelector: probe.children.selector(name) };
+  const made = await s.waitFor(childQ, `${probe.children.count} ${probe.children.kind}s owned by ${op.kind} ${name}`, (m) => {
+    const mine = [...m.values()].filter(owns(uid));
+    return mine.length >= probe.children.count ? mine : undefined;
+  }, { timeoutMs, describe: (m) => `${[...m.values()].filter(owns(uid)).length} owned` });
+  if (!made.ok) return c.notRun('control-failed', `${op.title} created no ${probe.children.kind}s for ${name} (${made.message}), so none can be shown to go`);
+  await s.remove({ apiVersion: env.apiVersion, kind: op.kind, name }, { wait: true });
+  const gone = await s.waitFor(childQ, `the ${made.value.length} ${probe.children.kind}s of ${name} to be removed`, (m) => ([...m.values()].some(owns(uid)) ? undefined : true), { timeoutMs, describe: (m) => `${[...m.values()].filter(owns(uid)).map((o) => o.metadata!.name).join(', ')} still there` });
+  if (!gone.ok) return c.fail(`deleting ${op.kind} ${name} removes its ${made.value.length} ${probe.children.kind}s`, gone.message);
+  c.pass(`${op.kind} ${name} deleted; its ${made.value.length} ${probe.children.kind}s (${made.value.map((o) => o.metadata!.name).join(', ')}) were removed`);
+}
