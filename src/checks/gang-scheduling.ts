@@ -60,7 +60,7 @@ export default defineCheck({
     found.solver = solver.name;
     if (!solver.submit) return { ready: false, reason: 'missing-component', detail: `found ${solver.title}, which kaic detects but cannot prove yet`, remedy: 'prove it by hand, or install Kueue (kaic proves it), or enable native gang scheduling', found };
     const res = accel.extendedResource;
-    const gpuNodes = res ? acceleratorNodes(cluster.nodes, accel).filter((n) => isReadyNode(n) && (parseQuantity(n.status?.allocatable?.[res]) ?? 0) > 0) : [];
+    const gpuNodes = res ? acceleratorNodes(cluster.nodes, accel).filter((n) => isReadyNode(n) && !n.spec?.unschedulable && (parseQuantity(n.status?.allocatable?.[res]) ?? 0) > 0) : [];
     const useGpu = gpuNodes.length > 0;
     // At most 4 nodes: enough to show placement across nodes, and a gang of nodes+1 members stays
     // small on a cluster of thousands (every member is pinned to these nodes).
@@ -94,7 +94,8 @@ async function freeCapacity(env: Env, s: CheckScope): Promise<Map<string, number
   for (const name of nodesOf(env, s)) {
     const node = s.cluster.nodes.find((n) => n.metadata?.name === name);
     const allocatable = parseQuantity(node?.status?.allocatable?.[env.resource]) ?? 0;
-    out.set(name, allocatable - (await usedOnNode(s, name, env.resource)));
+    // An unhealthy device drops allocatable under what pods still hold: nothing is free, not less.
+    out.set(name, Math.max(0, allocatable - (await usedOnNode(s, name, env.resource))));
   }
   return out;
 }
@@ -144,10 +145,13 @@ async function allOrNothing(env: Env, s: CheckScope<Settings>, c: CaseHandle, gr
   const control = `${group}-control`;
   if (env.solver.controlThroughSolver) {
     const one = await env.solver.submit!(s, { group: control, members: 1, podSpec: memberSpec(env, s, size), setup });
+    if (one.notTaken) return c.notRun('control-failed', `${one.notTaken}: a gang through it would prove nothing`, "label the run namespace as the solver's namespace selector wants, or choose another solver (--set gang.scheduler=...)");
     const bound = await s.waitFor({ apiVersion: 'v1', kind: 'Pod', labelSelector: one.selector }, `the control's one member to be bound`, (m) => boundPods(m)[0], { timeoutMs: 60_000 });
     const word = await one.word([]);
     if (!bound.ok) return c.notRun('control-failed', `a one-member gang asking for ${size} ${env.resource} was not bound (${bound.message}; ${word.text}), so a bigger gang staying unbound would prove nothing`, 'check that the solver is running and admits what fits');
-    if (word.kind !== 'taken') return c.notRun('control-failed', `the control's member was bound, but not through ${env.solver.title}: ${word.text}`, 'check the solver\'s webhook and its integrations');
+    if (word.kind !== 'taken') return c.notRun('control-failed', `the control's member was bound, but not through ${env.solver.title}: ${word.text}`, `check the solver's webhook and its integrations${s.cluster.serves('scheduling.k8s.io/v1beta1', 'podgroups') ? ', or prove native gangs instead (--set gang.scheduler=native)' : ''}`);
+    const unaccounted = await one.accounting?.(env.resource, size);
+    if (unaccounted) return c.notRun('control-failed', unaccounted, `make the solver count ${env.resource}`);
     c.log(`control: a one-member gang of ${size} ${env.resource} was bound to ${bound.value.spec!.nodeName} (${word.text})`);
     await s.remove({ apiVersion: 'batch/v1', kind: 'Job', name: control }, { wait: true });
     const gone = await s.waitFor({ apiVersion: 'v1', kind: 'Pod', labelSelector: one.selector }, "the control's pod to be gone", (m) => (m.size === 0 ? true : undefined), { timeoutMs: 60_000 });
@@ -161,6 +165,7 @@ async function allOrNothing(env: Env, s: CheckScope<Settings>, c: CaseHandle, gr
   }
 
   const gang = await env.solver.submit!(s, { group, members, podSpec: memberSpec(env, s, size), setup });
+  if (gang.notTaken) return c.notRun('control-failed', `${gang.notTaken}, although it took the control in: nothing proven`);
   const q = { apiVersion: 'v1', kind: 'Pod', labelSelector: gang.selector };
   const partial = (m: ReadonlyMap<string, unknown>) => {
     const bound = boundPods(m);
@@ -178,19 +183,19 @@ async function allOrNothing(env: Env, s: CheckScope<Settings>, c: CaseHandle, gr
     await keepEvidence(s, gang);
     if (whole.ok) return c.notRun('control-failed', `capacity was freed on the nodes during the window and the whole gang of ${members} was bound: the gang could fit, nothing proven`, 'run again when no other workload releases accelerators on these nodes');
     const word = await gang.word(await s.list<V1Pod>(q));
-    return c.fail(expected, `${held.violation}${word.kind === 'taken' ? `; ${word.text}` : ''}`);
+    return c.fail(expected, `${held.violation}; ${word.text}`);
   }
   const after = await s.list<V1Pod>(q);
   const late = partial(new Map(after.map((p) => [p.metadata!.name!, p])));
   const word = await gang.word(after);
   await keepEvidence(s, gang);
-  if (late) return c.fail(expected, late);
+  if (late) return c.fail(expected, `${late}; ${word.text}`);
   // The solver must have held the gang back as a gang: "Insufficient" alone is any scheduler, and a
   // gang nobody looked at proves nothing.
   if (word.kind === 'taken') return c.fail(`${env.solver.title} keeps a gang bigger than the free capacity out`, `${word.text}, though none of its pods was bound within ${window / 1000}s`);
   if (word.kind === 'unseen') return c.notRun('no-verdict', `${word.text}: nothing bound proves nothing`, 'check that the solver is running');
   if (word.kind === 'generic') return c.notRun('control-failed', `the gang stayed unbound, but the solver gave only reasons any scheduler gives (${word.text}), not the gang's`, 'check that the gang plugin is enabled in the scheduler, or the queue covers what the members request');
-  c.pass(`0 of ${members} pods bound for ${window / 1000}s although a control of the same size was bound; ${word.text}`);
+  c.pass(`0 of ${members} pods bound for ${window / 1000}s although ${env.solver.controlThroughSolver ? 'a one-member gang' : 'a lone pod'} of the same size was bound; ${word.text}`);
 }
 
 /** A gang that fits gets every member bound, together. */
@@ -199,15 +204,26 @@ async function fitsTogether(env: Env, s: CheckScope<Settings>, c: CaseHandle, gr
   const unit = env.resource === 'cpu' ? 0.1 : 1;
   // As many members as the free capacity holds, up to 4: a gang that fits must really fit.
   const free = await freeCapacity(env, s);
-  const members = Math.min(4, [...free.values()].reduce((n, f) => n + Math.floor(f / unit + 1e-9), 0));
+  const quota = s.settings['gang.quota'];
+  const members = Math.min(4, [...free.values()].reduce((n, f) => n + Math.floor(f / unit + 1e-9), 0), quota !== undefined ? Math.floor(quota / unit + 1e-9) : Infinity);
   if (members < 2) return c.notRun('control-failed', `the free ${env.resource} on ${describeFree(env, free)} holds fewer than 2 members of ${formatQuantity(unit, env.resource)}: no gang that fits can be built`, 'run when accelerators are free');
   const setup = await prepare(env, s, c, group, free);
   if (!setup) return;
   const gang = await env.solver.submit!(s, { group, members, podSpec: memberSpec(env, s, formatQuantity(unit, env.resource)), setup });
+  if (gang.notTaken) return c.notRun('control-failed', `${gang.notTaken}: a gang bound without it proves nothing`, "label the run namespace as the solver's namespace selector wants, or choose another solver (--set gang.scheduler=...)");
   const r = await s.waitFor({ apiVersion: 'v1', kind: 'Pod', labelSelector: gang.selector }, `all ${members} pods of gang ${group} to be bound`, (m) => (boundPods(m).length === members ? boundPods(m) : undefined), { timeoutMs: 90_000, describe: (m) => `${boundPods(m).length} of ${members} bound; ${podsOf(m).map((p) => scheduledCondition(p)?.message).filter(Boolean)[0] ?? ''}` });
   const word = await gang.word(r.ok ? r.value : await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', labelSelector: gang.selector }));
   await keepEvidence(s, gang);
-  if (!r.ok) return c.fail(`all ${members} members of a gang that fits are bound`, `${r.message}; ${word.text}`);
+  if (!r.ok) {
+    // Capacity measured at the start may have gone to another tenant (or a member been preempted):
+    // if what is unbound no longer fits, the gang's failure to bind is not the solver's.
+    const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', labelSelector: gang.selector });
+    const unbound = members - pods.filter((p) => p.spec?.nodeName && p.status?.phase !== 'Failed').length;
+    const now = await freeCapacity(env, s);
+    const fits = [...now.values()].reduce((n, f) => n + Math.floor(f / unit + 1e-9), 0);
+    if (unbound > fits) return c.notRun('control-failed', `the free ${env.resource} fell to ${describeFree(env, now)} while the gang waited: its ${unbound} unbound members no longer fit (${r.message})`, 'run again when no other workload takes accelerators on these nodes');
+    return c.fail(`all ${members} members of a gang that fits are bound`, `${r.message}; ${word.text}`);
+  }
   if (word.kind !== 'taken') return c.notRun('control-failed', `the gang's pods were bound, but not through ${env.solver.title}: ${word.text}`, "check the solver's webhook and its integrations");
   const times = r.value.map((p) => Date.parse(String(scheduledCondition(p)?.status === 'True' ? scheduledCondition(p)?.lastTransitionTime : ''))).filter((t) => !Number.isNaN(t));
   if (times.length !== members) return c.fail('each member records when it was scheduled', `${times.length} of ${members} pods have a PodScheduled=True time`);

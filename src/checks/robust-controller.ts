@@ -11,12 +11,13 @@ type Settings = { readonly 'operator.timeout': number };
 
 const settings = {
   operator: choice({ description: 'which AI operator to prove (default: the first installed one kaic can prove)', values: OPERATORS.map((o) => o.name), default: undefined }),
-  'operator.timeout': duration({ description: 'how long the operator may take to reconcile a valid resource to done, and to remove its children after it is deleted', default: '3m', min: '10s', max: '30m' }),
+  'operator.timeout': duration({ description: 'how long the operator may take to reconcile a valid resource to done, and to remove its children after it is deleted', default: '3m', min: '10s', max: '5m' }),
 };
 
 const IMAGE_FAILURES = /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName/;
 const conditionOf = (o: KObject | undefined, type: string) => ((o?.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
-const owns = (uid: string) => (o: KObject) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+/** Created by the resource's controller: its controlling owner reference. */
+const owns = (uid: string) => (o: KObject) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
 
 export default defineCheck({
   id: 'robust_controller',
@@ -29,12 +30,14 @@ export default defineCheck({
     { group: 'apiextensions.k8s.io', resources: ['customresourcedefinitions'], verbs: ['get'] },
     { group: 'admissionregistration.k8s.io', resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], verbs: ['list'] },
     { group: '', resources: ['services', 'pods'], verbs: ['get', 'list', 'watch'] },
+    { group: 'discovery.k8s.io', resources: ['endpointslices'], verbs: ['list'] },
     { group: 'batch', resources: ['jobs'], verbs: ['get', 'list', 'watch'] },
     { group: 'jobset.x-k8s.io', resources: ['jobsets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   ],
   settings,
   images: ['probe'],
-  timeoutMs: 15 * 60_000,
+  // Four waits of at most operator.timeout (5m), and the cases' cleanup.
+  timeoutMs: 25 * 60_000,
 
   async discover({ cluster, settings: set }) {
     const installed = OPERATORS.filter((o) => detectOperator(cluster, o));
@@ -53,60 +56,64 @@ export default defineCheck({
   },
 
   async prove(env: Env, s) {
-    let hooks: OperatorWebhook[] = [];
-    await s.case('OperatorReady', async (c) => {
-      hooks = await operatorReady(env, s, c);
-    });
-    await s.case('InvalidRefused', (c) => invalidRefused(env, s, c, hooks));
+    await s.case('OperatorReady', (c) => operatorReady(env, s, c));
+    // Read again, not handed over: an OperatorReady that ended in an error leaves nothing to hand.
+    await s.case('InvalidRefused', async (c) => invalidRefused(env, s, c, await operatorWebhooks(env, s)));
     await s.case('Reconciled', (c) => reconciled(env, s, c, 'kaic-probe'));
     await s.case('ChildrenRemoved', (c) => childrenRemoved(env, s, c, 'kaic-probe-delete'));
   },
 });
 
+/** The admission webhooks registered for the operator's API group. */
+async function operatorWebhooks(env: Env, s: CheckScope): Promise<OperatorWebhook[]> {
+  const validating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', namespace: '' });
+  const mutating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', namespace: '' });
+  return webhooksFor(env.op.group, validating, mutating);
+}
+
 /** The CRD is served and the operator's webhooks are registered so the API server can call them. */
-async function operatorReady(env: Env, s: CheckScope, c: CaseHandle): Promise<OperatorWebhook[]> {
+async function operatorReady(env: Env, s: CheckScope, c: CaseHandle): Promise<void> {
   const { op } = env;
   const crd = await s.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${op.plural}.${op.group}` });
   const established = conditionOf(crd, 'Established');
-  const validating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', namespace: '' });
-  const mutating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', namespace: '' });
-  const hooks = webhooksFor(op.group, validating, mutating);
+  const hooks = await operatorWebhooks(env, s);
   s.evidence('webhooks.json', JSON.stringify(hooks, null, 2));
   if (!crd) {
     c.fail(`CRD ${op.plural}.${op.group} exists`, 'it does not, though discovery serves the group');
-    return hooks;
+    return;
   }
   if (established?.status !== 'True') {
     c.fail(`CRD ${op.plural}.${op.group} is Established`, `Established=${established?.status ?? 'absent'} (${established?.message ?? 'no condition'})`);
-    return hooks;
+    return;
   }
   const validators = hooks.filter((h) => h.kind === 'validating');
   if (!validators.length) {
-    c.fail(`${op.title} registers a validating webhook for ${op.group}`, `none of ${validating.length} ValidatingWebhookConfigurations has a rule for ${op.group}`);
-    return hooks;
+    c.fail(`${op.title} registers a validating webhook for ${op.group}`, `no ValidatingWebhookConfiguration has a rule for ${op.group}`);
+    return;
   }
-  const broken = hooks.filter((h) => !h.hasRules || !h.hasCaBundle);
+  // A Service needs the CA bundle; a URL may carry a publicly trusted certificate instead.
+  const broken = hooks.filter((h) => !h.hasRules || (h.service && !h.hasCaBundle));
   if (broken.length) {
-    c.fail(`every webhook of ${op.title} has rules and a CA bundle`, broken.map((h) => `${h.name} (${h.configuration}): ${!h.hasRules ? 'no resources/operations in its rules' : 'no caBundle: the API server cannot verify it'}`).join('; '));
-    return hooks;
+    c.fail(`every webhook of ${op.title} has rules, and a CA bundle where it is a Service`, broken.map((h) => `${h.name} (${h.configuration}): ${!h.hasRules ? 'no resources/operations in its rules' : 'no caBundle: the API server cannot verify it'}`).join('; '));
+    return;
   }
-  // Where a webhook is a Service in the cluster, the pods behind it must be Ready; a URL is served
-  // from outside (a managed control plane, a host process) and has no pods to look at.
+  // Where a webhook is a Service in the cluster, something Ready must be behind it (its pods, or
+  // endpoints someone maintains by hand); a URL is served from outside (a managed control plane, a
+  // host process) and has nothing to look at.
   const served: string[] = [];
   for (const svc of [...new Map(hooks.filter((h) => h.service).map((h) => [`${h.service!.namespace}/${h.service!.name}`, h.service!])).values()]) {
-    const service = await s.get<{ spec?: { selector?: Record<string, string> } }>({ apiVersion: 'v1', kind: 'Service', name: svc.name, namespace: svc.namespace });
-    const selector = Object.entries(service?.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    const pods = selector ? await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: svc.namespace, labelSelector: selector }) : [];
-    const ready = pods.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+    const service = await s.get({ apiVersion: 'v1', kind: 'Service', name: svc.name, namespace: svc.namespace });
+    const slices = await s.list<{ endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name?: string } }[] }>({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', namespace: svc.namespace, labelSelector: `kubernetes.io/service-name=${svc.name}` });
+    const ready = slices.flatMap((x) => x.endpoints ?? []).filter((e) => e.conditions?.ready !== false);
     if (!ready.length) {
-      c.fail(`the pods behind ${op.title}'s webhook Service ${svc.namespace}/${svc.name} are Ready`, service ? `${pods.length} pods match its selector "${selector}", none Ready` : 'the Service does not exist');
-      return hooks;
+      c.fail(`${op.title}'s webhook Service ${svc.namespace}/${svc.name} has Ready endpoints (its pods)`, service ? `${slices.length} EndpointSlices, no Ready endpoint` : 'the Service does not exist');
+      return;
     }
-    served.push(`${svc.namespace}/${svc.name}: ${ready.length} Ready pods (${ready.map((p) => p.metadata!.name).join(', ')})`);
+    served.push(`${svc.namespace}/${svc.name}: ${ready.length} Ready endpoints (${ready.map((e) => e.targetRef?.name ?? '?').join(', ')})`);
   }
   const urls = hooks.filter((h) => h.url).map((h) => `${h.name} at ${h.url}`);
   c.pass(`CRD ${op.plural}.${op.group} Established; ${hooks.length} webhooks (${hooks.map((h) => `${h.name}, failurePolicy ${h.failurePolicy}`).join('; ')}) with rules and a CA bundle; ${[...served, ...(urls.length ? [`served outside the cluster, no pods to check: ${urls.join(', ')}`] : [])].join('; ')}`);
-  return hooks;
+  return;
 }
 
 const withMeta = (env: Env, o: Record<string, unknown>): KObject => ({ apiVersion: env.apiVersion, ...o }) as KObject;
@@ -120,17 +127,23 @@ async function invalidRefused(env: Env, s: CheckScope, c: CaseHandle, hooks: rea
   const invalid = await s.dryRun(withMeta(env, probe.invalid('kaic-invalid', s.images.probe)));
   s.evidence('dry-run.json', JSON.stringify({ valid, invalid }, null, 2));
   const expected = `a ${op.kind} with ${probe.invalidBecause} (valid for the CRD schema) is refused by ${op.title}'s own webhook (${[...own].join(', ') || 'none registered'})`;
+  // Webhook names are unique only within a configuration: Kueue registers JobSet's names for its own.
+  const ambiguous = (name: string) => new Set(hooks.filter((h) => h.name === name).map((h) => h.configuration)).size > 1;
+  const owners = (name: string) => hooks.filter((h) => h.name === name).map((h) => h.configuration).join(' and ');
   if (!invalid.allowed && invalid.unreachable) {
-    if (own.has(invalid.unreachable)) return c.fail(expected, `the API server could not call ${op.title}'s webhook "${invalid.unreachable}": ${invalid.message}`);
+    if (own.has(invalid.unreachable) && ambiguous(invalid.unreachable)) return c.notRun('control-failed', `the webhook "${invalid.unreachable}" that does not answer is registered by ${owners(invalid.unreachable)}: which operator is down cannot be told`, 'check each of them');
+    if (own.has(invalid.unreachable)) return c.fail(expected, `the API server could not call ${op.title}'s webhook "${invalid.unreachable}" for 15s: ${invalid.message}`);
     return c.notRun('missing-component', `another admission webhook, "${invalid.unreachable}", does not answer: ${invalid.message}`, 'check the controller that serves it, then run again');
   }
+  // The control first: the same kind, valid, through the same admission chain (policy engines,
+  // quotas, dry-run support). If it is refused too, a refusal of the invalid one says nothing.
+  if (!valid.allowed) return c.notRun('control-failed', `a valid ${op.kind} was refused too (${valid.message}), so a refusal of an invalid one would say nothing about ${op.title}'s validation`, 'check the admission policies of the run namespace');
   if (invalid.allowed) return c.fail(expected, `the server-side dry run accepted it${hooks.some((h) => h.failurePolicy === 'Ignore') ? ` (failurePolicy Ignore on ${hooks.filter((h) => h.failurePolicy === 'Ignore').map((h) => h.name).join(', ')}: a webhook that does not answer lets everything in)` : ''}`);
   const by = deniedBy(invalid.message);
-  if (!by) return c.fail(expected, `refused (${invalid.status}) by something that does not say it is a webhook: ${invalid.message}`);
+  if (!by) return c.notRun('no-verdict', `refused (${invalid.status}) with a message that names neither a webhook nor the schema: ${invalid.message}`, 'read the message; kaic cannot tell who refused');
   if ('schema' in by) return c.fail(expected, `refused by the CRD's schema, not by a webhook (${invalid.message}): the operator's own validation was never reached`);
   if (!own.has(by.webhook)) return c.fail(expected, `refused by "${by.webhook}", which is not ${op.title}'s (a policy engine's?): ${invalid.message}`);
-  // The control: the same kind, valid, goes through the same admission chain.
-  if (!valid.allowed) return c.notRun('control-failed', `a valid ${op.kind} was refused too (${valid.message}), so the refusal says nothing about ${op.title}'s validation`, 'check the admission policies of the run namespace');
+  if (ambiguous(by.webhook)) c.log(`"${by.webhook}" is registered by ${owners(by.webhook)}: the refusal came from one of them`);
   c.pass(`refused by "${by.webhook}" (${invalid.status}): ${invalid.message}; a valid ${op.kind} was allowed`);
 }
 
@@ -161,6 +174,19 @@ async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name
       c.notRun('image-unavailable', `the ${op.kind}'s pods cannot start: ${pull.state!.waiting!.reason} for ${pull.image}`, `make ${pull.image} pullable on the nodes, or point kaic at a mirror (--image-registry, --image probe=REF)`);
       return;
     }
+    if ((now?.spec as { suspend?: boolean } | undefined)?.suspend) {
+      c.notRun('control-failed', `${op.kind} ${name} was suspended (a queue manager such as Kueue holds workloads without a queue), so it could not complete`, 'run in a namespace the queue manager does not manage');
+      return;
+    }
+    const unschedulable = pods.map((p) => p.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False')).find(Boolean);
+    if (unschedulable) {
+      c.notRun('control-failed', `the ${op.kind}'s pods cannot be scheduled (${unschedulable.reason}: ${unschedulable.message}): ${op.title} did its part, the cluster cannot run them`, 'give the probe pods a schedulable node');
+      return;
+    }
+    if (!pods.length) {
+      c.notRun('control-failed', `${op.title} created the ${probe.children.kind}s, but they made no pods (a quota or an admission policy?), so none could complete`, "check the Jobs' events in the run namespace");
+      return;
+    }
     const failed = conditionOf(now, 'Failed');
     c.fail(`${op.kind} ${name} reaches ${probe.doneCondition}=True`, failed?.status === 'True' ? `Failed: ${failed.reason}: ${failed.message}` : done.message);
     return;
@@ -185,7 +211,9 @@ async function childrenRemoved(env: Env, s: CheckScope<Settings>, c: CaseHandle,
     return mine.length >= probe.children.count ? mine : undefined;
   }, { timeoutMs, describe: (m) => `${[...m.values()].filter(owns(uid)).length} owned` });
   if (!made.ok) return c.notRun('control-failed', `${op.title} created no ${probe.children.kind}s for ${name} (${made.message}), so none can be shown to go`);
-  await s.remove({ apiVersion: env.apiVersion, kind: op.kind, name }, { wait: true });
+  await s.remove({ apiVersion: env.apiVersion, kind: op.kind, name });
+  const deleted = await s.waitFor({ apiVersion: env.apiVersion, kind: op.kind, fieldSelector: `metadata.name=${name}` }, `${op.kind} ${name} to be gone`, (m) => (m.size === 0 ? true : undefined), { timeoutMs });
+  if (!deleted.ok) return c.fail(`${op.kind} ${name} is deleted`, `${deleted.message} (a finalizer ${op.title} never removes?)`);
   const gone = await s.waitFor(childQ, `the ${made.value.length} ${probe.children.kind}s of ${name} to be removed`, (m) => ([...m.values()].some(owns(uid)) ? undefined : true), { timeoutMs, describe: (m) => `${[...m.values()].filter(owns(uid)).map((o) => o.metadata!.name).join(', ')} still there` });
   if (!gone.ok) return c.fail(`deleting ${op.kind} ${name} removes its ${made.value.length} ${probe.children.kind}s`, gone.message);
   c.pass(`${op.kind} ${name} deleted; its ${made.value.length} ${probe.children.kind}s (${made.value.map((o) => o.metadata!.name).join(', ')}) were removed`);

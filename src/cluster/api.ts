@@ -69,7 +69,10 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  */
 export function failedWebhook(e: unknown): string | undefined {
   if (!(e instanceof ApiError) || e.status !== 500) return undefined;
-  return /failed calling webhook "([^"]+)"/.exec(e.reason)?.[1];
+  const admission = /failed calling webhook "([^"]+)"/.exec(e.reason)?.[1];
+  if (admission) return admission;
+  const conversion = /conversion webhook for ([^,\s]+)(?:, Kind=\w+)? failed/.exec(e.reason)?.[1];
+  return conversion ? `conversion webhook for ${conversion}` : undefined;
 }
 
 /** A webhook that does not answer is retried this long, not the API server's outage budget. */

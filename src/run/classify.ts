@@ -17,7 +17,7 @@ export function classify(e: unknown, ctx: { interrupted: boolean; timedOut: bool
   if (e instanceof ApiError && e.forbidden && isRbacDenial(e.reason)) return { verdict: 'error', detail: `missing RBAC: ${e.method} ${e.path}: ${e.reason}`, remedy: 'grant the ClusterRole printed by `kaic rbac`' };
   if (e instanceof ApiError && e.forbidden) return { verdict: 'error', detail: `the API server refused the request (admission, not RBAC): ${e.method} ${e.path}: ${e.reason}` };
   const webhook = failedWebhook(e);
-  if (webhook) return { verdict: 'not-run', reason: 'missing-component', detail: `the admission webhook "${webhook}" does not answer, so the API server refuses the object: ${(e as ApiError).reason}`, remedy: 'check the controller that serves the webhook (its pods, Service and certificate), then run again' };
+  if (webhook) return { verdict: 'not-run', reason: 'missing-component', detail: `${webhook.startsWith('conversion webhook') ? `the ${webhook}` : `the admission webhook "${webhook}"`} does not answer, so the API server refuses the request: ${(e as ApiError).reason}`, remedy: 'check the controller that serves the webhook (its pods, Service and certificate), then run again' };
   if (e instanceof ApiError) return { verdict: 'error', detail: `API error: ${e.message}` };
   if (e instanceof TransportError) return { verdict: 'error', detail: `the API server could not be reached: ${e.message}`, remedy: 'check the API server and network, then run again' };
   const msg = e instanceof Error ? e.message : String(e);

@@ -207,7 +207,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       const meta = { ...(obj.metadata ?? {}), labels: { ...(obj.metadata?.labels ?? {}), ...labels } };
       if (type.namespaced) meta.namespace ??= namespace;
       try {
-        await rawRequest(kc, 'POST', collectionPath(type, meta.namespace), { ...obj, metadata: meta }, { ...req, query: { dryRun: 'All' }, retryForMs: 10_000 });
+        await rawRequest(kc, 'POST', collectionPath(type, meta.namespace), { ...obj, metadata: meta }, { ...req, query: { dryRun: 'All' }, retryForMs: 30_000 });
         return { allowed: true };
       } catch (e) {
         // RBAC refusing kaic itself is not the object's verdict.

@@ -27,7 +27,10 @@ test('kaic run proves dra_support and gang_scheduling, keeps secure_accelerator_
 
   const files = ['e2e.log', 'results.json', 'junit.xml', 'PRODUCT.yaml', 'report.md', 'report.html', 'provenance.json'];
   for (const f of files) assert.ok(readdirSync(out).includes(f), f);
-  for (const id of ['dra_support', 'secure_accelerator_access', 'gang_scheduling']) assert.deepEqual(readdirSync(join(out, 'evidence', id)).filter((f) => f !== 'check.log').sort(), ['README.md', 'test_procedure.sh', 'test_result.log']);
+  const base = ['README.md', 'test_procedure.sh', 'test_result.log'];
+  // gang_scheduling also keeps the solver's record of each gang (the native PodGroups).
+  const own: Record<string, string[]> = { gang_scheduling: ['fits-2-podgroup.json', 'fits-podgroup.json', 'too-big-2-podgroup.json', 'too-big-podgroup.json'] };
+  for (const id of ['dra_support', 'secure_accelerator_access', 'gang_scheduling']) assert.deepEqual(readdirSync(join(out, 'evidence', id)).filter((f) => f !== 'check.log').sort(), [...base, ...(own[id] ?? [])].sort());
 
   // The three test formats agree, and each parses as its Go tool's output.
   const junitText = readFileSync(join(out, 'junit.xml'), 'utf8');
@@ -82,7 +85,7 @@ test('kaic run proves dra_support and gang_scheduling, keeps secure_accelerator_
   const kc = readFileSync(kubeconfig, 'utf8');
   const keyFile = /client-key:\s*(\S+)/.exec(kc)?.[1];
   const secret = keyFile ? readFileSync(keyFile, 'utf8').split('\n').find((l) => l.length > 40)! : '';
-  const all = [...files, ...['dra_support', 'gang_scheduling', 'secure_accelerator_access'].flatMap((id) => ['README.md', 'test_procedure.sh', 'test_result.log'].map((f) => `evidence/${id}/${f}`))];
+  const all = [...files, ...['dra_support', 'gang_scheduling', 'secure_accelerator_access'].flatMap((id) => [...base, ...(own[id] ?? [])].map((f) => `evidence/${id}/${f}`))];
   for (const f of all) {
     const text = readFileSync(join(out, f), 'utf8');
     assert.doesNotMatch(text, /PRIVATE KEY|client-key-data|token:/, f);

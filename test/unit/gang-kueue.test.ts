@@ -37,3 +37,16 @@ test('kaic speaks the newest Kueue API the cluster serves for all four kinds it 
   assert.equal(kueueVersion(serving({ 'kueue.x-k8s.io/v1beta1': all })), 'v1beta1');
   assert.equal(kueueVersion(serving({ 'kueue.x-k8s.io/v1beta2': ['workloads'] })), undefined);
 });
+
+test('a webhook that does not answer is named, admission or conversion; any other 500 is not a webhook', async () => {
+  const { ApiError, failedWebhook } = await import('../../src/cluster/api.js');
+  const { classify } = await import('../../src/run/classify.js');
+  const admission = new ApiError(500, 'POST', '/apis/kueue.x-k8s.io/v1beta2/resourceflavors', 'Internal error occurred: failed calling webhook "mresourceflavor.kb.io": failed to call webhook: Post "https://127.0.0.1:38257/mutate": dial tcp 127.0.0.1:38257: connect: connection refused');
+  const conversion = new ApiError(500, 'GET', '/apis/kueue.x-k8s.io/v1beta2/workloads', 'conversion webhook for kueue.x-k8s.io/v1beta1, Kind=Workload failed: Post "https://127.0.0.1:1/convert": connection refused');
+  assert.equal(failedWebhook(admission), 'mresourceflavor.kb.io');
+  assert.equal(failedWebhook(conversion), 'conversion webhook for kueue.x-k8s.io/v1beta1');
+  assert.equal(failedWebhook(new ApiError(500, 'GET', '/api/v1/pods', 'etcdserver: request timed out')), undefined);
+  const o = classify(admission, { interrupted: false, timedOut: false, timeoutMs: 1 }) as { verdict: string; reason?: string; detail: string };
+  assert.deepEqual([o.verdict, o.reason], ['not-run', 'missing-component']);
+  assert.match(o.detail, /admission webhook "mresourceflavor\.kb\.io" does not answer/);
+});

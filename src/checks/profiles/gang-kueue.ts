@@ -1,4 +1,5 @@
 import type { CheckScope, ClusterFacts, KObject } from '../api.js';
+import { parseQuantity } from '../support/quantity.js';
 import type { GangSolver, GangWord } from './gang.js';
 
 /**
@@ -93,11 +94,19 @@ export const kueueSolver: GangSolver = {
       },
     });
     const uid = job.metadata!.uid!;
+    // The create's answer carries the mutating webhooks' changes: a queued Job Kueue manages is suspended.
+    const suspended = (job.spec as { suspend?: boolean } | undefined)?.suspend === true;
     const workload = async () => (await s.list({ apiVersion: `${GROUP}/${v}`, kind: 'Workload' })).find((w) => (w.metadata?.ownerReferences ?? []).some((o) => o.uid === uid));
     return {
       selector: `kaic.dev/gang=${g.group}`,
+      ...(suspended ? {} : { notTaken: `Kueue's webhook did not suspend Job ${g.group}, so Kueue does not manage this namespace (managedJobsNamespaceSelector, or OpenShift's kueue.openshift.io/managed label) or its webhook did not run` }),
       async word() {
         return kueueWord(await workload(), g.group);
+      },
+      async accounting(resource, amount) {
+        const wl = await workload();
+        const usage = (wl?.status as { admission?: { podSetAssignments?: { resourceUsage?: Record<string, string> }[] } } | undefined)?.admission?.podSetAssignments?.[0]?.resourceUsage ?? {};
+        return usage[resource] === undefined ? `Kueue admitted ${wl?.metadata?.name ?? 'the Workload'} without counting ${resource} (its usage: ${JSON.stringify(usage)}; excludeResourcePrefixes or a resource transformation?), so its quota cannot hold a gang back` : Math.abs((parseQuantity(usage[resource]) ?? NaN) - (parseQuantity(amount) ?? NaN)) > 1e-9 || Number.isNaN(parseQuantity(usage[resource]) ?? NaN) ? `Kueue counted ${usage[resource]} ${resource} for a member asking ${amount} (a resource transformation?)` : undefined;
       },
       async evidence() {
         const wl = await workload();

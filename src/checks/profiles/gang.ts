@@ -53,6 +53,10 @@ export interface SubmittedGang {
   word(pods: readonly V1Pod[]): Promise<GangWord>;
   /** Objects worth keeping as evidence (the solver's records), as name → content. */
   evidence(): Promise<Record<string, string>>;
+  /** Why the solver did not take the gang in at all (its webhook let it pass), read at creation. */
+  readonly notTaken?: string;
+  /** For an admitted gang: why the solver's accounting cannot be trusted for `resource` (it did not count it). */
+  accounting?(resource: string, amount: string): Promise<string | undefined>;
 }
 
 const servesGroup = (c: ClusterFacts, group: string, plural: string) => c.servedVersions(group).some((v) => c.serves(`${group}/${v}`, plural));

@@ -100,9 +100,8 @@ export function webhooksFor(group: string, validating: readonly KObject[], mutat
   for (const [kind, list] of [['validating', validating], ['mutating', mutating]] as const) {
     for (const cfg of list as unknown as readonly WebhookConfiguration[]) {
       for (const w of cfg.webhooks ?? []) {
-        if (!(w.rules ?? []).some((r) => (r.apiGroups ?? []).some((g) => g === group || g === '*'))) continue;
-        // A policy engine's catch-all webhook ("*") is not the operator's.
-        if ((w.rules ?? []).every((r) => (r.apiGroups ?? []).every((g) => g === '*'))) continue;
+        // Named explicitly: a policy engine's catch-all ("*") is not the operator's webhook.
+        if (!(w.rules ?? []).some((r) => (r.apiGroups ?? []).includes(group))) continue;
         out.push({
           configuration: cfg.metadata?.name ?? '',
           kind,
@@ -123,6 +122,7 @@ export function webhooksFor(group: string, validating: readonly KObject[], mutat
 export function deniedBy(message: string): { webhook: string } | { schema: true } | undefined {
   const w = /admission webhook "([^"]+)" denied the request/.exec(message);
   if (w) return { webhook: w[1]! };
-  if (/is invalid: |Unsupported value|Required value|Invalid value/.test(message)) return { schema: true };
+  // The API server's own validation: `<Kind>.<group> "<name>" is invalid: <field>: ...`.
+  if (/^[A-Za-z0-9]+\.[a-z0-9.-]+ "[^"]*" is invalid: /.test(message)) return { schema: true };
   return undefined;
 }
