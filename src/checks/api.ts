@@ -190,6 +190,9 @@ export type Check = CheckDefinition<any, SettingsSpec>;
 
 export const defineCheck = <Env, S extends SettingsSpec>(c: CheckDefinition<Env, S>): CheckDefinition<Env, S> => c;
 
+/** A container's waiting reasons that mean its image cannot be had. */
+export const IMAGE_PULL_FAILURES: ReadonlySet<string> = new Set(['ErrImageNeverPull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImagePull']);
+
 /** A pod's image cannot be pulled or is not present (ErrImageNeverPull, ImagePullBackOff). */
 export class ImageUnavailable extends Error {
   constructor(readonly pod: string, readonly image: string, readonly reason: string) {

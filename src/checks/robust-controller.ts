@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
+import { defineCheck, IMAGE_PULL_FAILURES, type CaseHandle, type CheckScope, type KObject } from './api.js';
 import { choice, duration } from './settings.js';
 import { deniedBy, detectOperator, OPERATORS, servedVersion, webhooksFor, type OperatorProfile, type OperatorWebhook } from './profiles/operators.js';
 
@@ -14,7 +14,6 @@ const settings = {
   'operator.timeout': duration({ description: 'how long the operator may take to reconcile a valid resource to done, and to remove its children after it is deleted', default: '3m', min: '10s', max: '5m' }),
 };
 
-const IMAGE_FAILURES = /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName/;
 const conditionOf = (o: KObject | undefined, type: string) => ((o?.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
 /** Created by the resource's controller: its controlling owner reference. */
 const owns = (uid: string) => (o: KObject) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
@@ -147,18 +146,26 @@ async function invalidRefused(env: Env, s: CheckScope, c: CaseHandle, hooks: rea
   c.pass(`refused by "${by.webhook}" (${invalid.status}): ${invalid.message}; a valid ${op.kind} was allowed`);
 }
 
-/** A valid resource is reconciled: its children appear and it reaches its done condition. */
-async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name: string): Promise<void> {
+/** Creates a valid resource and waits for the children its operator makes for it (owned by its uid). */
+async function createWithChildren(env: Env, s: CheckScope<Settings>, name: string) {
   const { op } = env;
   const probe = op.probe!;
   const obj = await s.apply(withMeta(env, probe.valid(name, s.images.probe)));
   const uid = obj.metadata!.uid!;
-  const timeoutMs = s.settings['operator.timeout'];
   const childQ = { apiVersion: probe.children.apiVersion, kind: probe.children.kind, labelSelector: probe.children.selector(name) };
   const children = await s.waitFor(childQ, `${probe.children.count} ${probe.children.kind}s owned by ${op.kind} ${name}`, (m) => {
     const mine = [...m.values()].filter(owns(uid));
     return mine.length >= probe.children.count ? mine : undefined;
-  }, { timeoutMs, describe: (m) => `${[...m.values()].filter(owns(uid)).length} owned` });
+  }, { timeoutMs: s.settings['operator.timeout'], describe: (m) => `${[...m.values()].filter(owns(uid)).length} owned` });
+  return { uid, childQ, children };
+}
+
+/** A valid resource is reconciled: its children appear and it reaches its done condition. */
+async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name: string): Promise<void> {
+  const { op } = env;
+  const probe = op.probe!;
+  const timeoutMs = s.settings['operator.timeout'];
+  const { children } = await createWithChildren(env, s, name);
   if (!children.ok) {
     c.fail(`${op.title} creates ${probe.children.count} ${probe.children.kind}s for a valid ${op.kind}`, children.message);
     return;
@@ -169,7 +176,7 @@ async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name
   if (now) s.evidence(`${name}.json`, JSON.stringify({ spec: now.spec, status: now.status }, null, 2));
   if (!done.ok) {
     const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', labelSelector: probe.podSelector(name) });
-    const pull = pods.flatMap((p) => p.status?.containerStatuses ?? []).find((x) => IMAGE_FAILURES.test(x.state?.waiting?.reason ?? ''));
+    const pull = pods.flatMap((p) => p.status?.containerStatuses ?? []).find((x) => IMAGE_PULL_FAILURES.has(x.state?.waiting?.reason ?? ''));
     if (pull) {
       c.notRun('image-unavailable', `the ${op.kind}'s pods cannot start: ${pull.state!.waiting!.reason} for ${pull.image}`, `make ${pull.image} pullable on the nodes, or point kaic at a mirror (--image-registry, --image probe=REF)`);
       return;
@@ -202,14 +209,8 @@ async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name
 async function childrenRemoved(env: Env, s: CheckScope<Settings>, c: CaseHandle, name: string) {
   const { op } = env;
   const probe = op.probe!;
-  const obj = await s.apply(withMeta(env, probe.valid(name, s.images.probe)));
-  const uid = obj.metadata!.uid!;
   const timeoutMs = s.settings['operator.timeout'];
-  const childQ = { apiVersion: probe.children.apiVersion, kind: probe.children.kind, labelSelector: probe.children.selector(name) };
-  const made = await s.waitFor(childQ, `${probe.children.count} ${probe.children.kind}s owned by ${op.kind} ${name}`, (m) => {
-    const mine = [...m.values()].filter(owns(uid));
-    return mine.length >= probe.children.count ? mine : undefined;
-  }, { timeoutMs, describe: (m) => `${[...m.values()].filter(owns(uid)).length} owned` });
+  const { uid, childQ, children: made } = await createWithChildren(env, s, name);
   if (!made.ok) return c.notRun('control-failed', `${op.title} created no ${probe.children.kind}s for ${name} (${made.message}), so none can be shown to go`);
   await s.remove({ apiVersion: env.apiVersion, kind: op.kind, name });
   const deleted = await s.waitFor({ apiVersion: env.apiVersion, kind: op.kind, fieldSelector: `metadata.name=${name}` }, `${op.kind} ${name} to be gone`, (m) => (m.size === 0 ? true : undefined), { timeoutMs });

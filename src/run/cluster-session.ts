@@ -8,7 +8,7 @@ import { collectionPath, objectPath, splitApiVersion, type ResourceType } from '
 import { cleanupLabelled, refText, removeAll, runLabels, type ObjectRef } from '../cluster/scope.js';
 import { isSimulatedNode, type ClusterView } from '../cluster/view.js';
 import { waitFor as clusterWaitFor } from '../cluster/wait.js';
-import { ClusterNotReady, ImageUnavailable, NotServed, type Check, type ClusterFacts, type DirectAnswer, type KObject, type ObjRef, type PrometheusClient, type Query, type TypeRef, type WaitOutcome } from '../checks/api.js';
+import { ClusterNotReady, IMAGE_PULL_FAILURES, ImageUnavailable, NotServed, type Check, type ClusterFacts, type DirectAnswer, type KObject, type ObjRef, type PrometheusClient, type Query, type TypeRef, type WaitOutcome } from '../checks/api.js';
 import type { CreatedObject } from '../results/index.js';
 import type { Backend, CheckSession, ScopeOps } from './engine.js';
 import { restrictedPod } from '../checks/support/pods.js';
@@ -25,7 +25,6 @@ export interface SessionConfig {
   readonly images: Readonly<Record<string, string>>;
 }
 
-const IMAGE_FAILURES = new Set(['ErrImageNeverPull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImagePull']);
 
 export function facts(view: ClusterView): ClusterFacts {
   const simulated = new Set(view.nodes.filter(isSimulatedNode).map((n) => n.metadata!.name!));
@@ -185,7 +184,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       for (const p of pods) {
         for (const c of [...(p?.status?.initContainerStatuses ?? []), ...(p?.status?.containerStatuses ?? [])]) {
           const w = c.state?.waiting;
-          if (w?.reason && IMAGE_FAILURES.has(w.reason)) throw new ImageUnavailable(p!.metadata!.name!, c.image, w.reason);
+          if (w?.reason && IMAGE_PULL_FAILURES.has(w.reason)) throw new ImageUnavailable(p!.metadata!.name!, c.image, w.reason);
         }
       }
       return pods.every(ok) ? new Map(pods.map((p) => [p!.metadata!.name!, p!])) : undefined;

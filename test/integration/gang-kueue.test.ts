@@ -4,7 +4,7 @@ import { rawRequest } from '../../src/cluster/api.js';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
 import { down, stopClusterAddOn, up } from '../../localcluster/local-cluster.js';
 import { runSuite } from '../../src/run/suite.js';
-import { checklist, leftovers } from './run-helpers.js';
+import { checklist, failOpenWebhooks, leftovers } from './run-helpers.js';
 
 // gang_scheduling through Kueue, built from its module and run beside a kwok twin of the local
 // cluster (controllers and webhooks on 127.0.0.1, TLS with a certificate made here). The correct
@@ -65,12 +65,7 @@ test('Kueue stopped, its webhooks still registered (failurePolicy Fail): NOT-RUN
 });
 
 test("Kueue stopped behind webhooks that fail open (failurePolicy Ignore): kaic's queue never becomes Active, NOT-RUN, never PASS", async () => {
-  const kc = loadKubeConfig({ kubeconfig });
-  for (const kind of ['mutating', 'validating']) {
-    const path = `/apis/admissionregistration.k8s.io/v1/${kind}webhookconfigurations/kueue-${kind}-webhook-configuration`;
-    const cfg = (await rawRequest(kc, 'GET', path)) as { webhooks: unknown[] };
-    await rawRequest(kc, 'PATCH', path, cfg.webhooks.map((_, i) => ({ op: 'replace', path: `/webhooks/${i}/failurePolicy`, value: 'Ignore' })), { contentType: 'application/json-patch+json' });
-  }
+  await failOpenWebhooks(kubeconfig, 'kueue');
   const r = await runSuite({ checklist: await checklist('v1.37'), kubeconfig, only: ['gang_scheduling'], settings });
   assert.equal(r.checks[0]!.verdict, 'NOT-RUN');
   for (const c of r.checks[0]!.cases) assert.match(text(c.outcome as never), /Kueue did not make ClusterQueue \S+ Active within 30s/, c.name);

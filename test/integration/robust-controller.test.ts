@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { rawRequest } from '../../src/cluster/api.js';
-import { loadKubeConfig } from '../../src/cluster/connect.js';
 import { down, stopClusterAddOn, up } from '../../localcluster/local-cluster.js';
 import { runSuite } from '../../src/run/suite.js';
-import { checklist, leftovers } from './run-helpers.js';
+import { checklist, failOpenWebhooks, leftovers } from './run-helpers.js';
 
 // robust_controller against JobSet, built from its module and run beside a kwok twin of the local
 // cluster (its webhooks over TLS on 127.0.0.1). The working operator PASSes; a stopped one never does.
@@ -42,12 +40,7 @@ test('JobSet stopped, its webhooks still registered (failurePolicy Fail): FAIL n
 });
 
 test('JobSet stopped behind webhooks that fail open (failurePolicy Ignore): the invalid JobSet is accepted and nothing reconciles, FAIL on both', async () => {
-  const kc = loadKubeConfig({ kubeconfig });
-  for (const kind of ['mutating', 'validating']) {
-    const path = `/apis/admissionregistration.k8s.io/v1/${kind}webhookconfigurations/jobset-${kind}-webhook-configuration`;
-    const cfg = (await rawRequest(kc, 'GET', path)) as { webhooks: unknown[] };
-    await rawRequest(kc, 'PATCH', path, cfg.webhooks.map((_, i) => ({ op: 'replace', path: `/webhooks/${i}/failurePolicy`, value: 'Ignore' })), { contentType: 'application/json-patch+json' });
-  }
+  await failOpenWebhooks(kubeconfig, 'jobset');
   const r = await runSuite({ checklist: await checklist('v1.37'), kubeconfig, only: ['robust_controller'], settings: { 'operator.timeout': '15s' } });
   assert.equal(r.checks[0]!.verdict, 'FAIL');
   assert.match(text(outcome(r, 'InvalidRefused')), /the server-side dry run accepted it \(failurePolicy Ignore/);

@@ -25,6 +25,16 @@ export async function twinCluster(t: TestContext, name: string, opts: ClusterOpt
   return r.kubeconfig;
 }
 
+/** Sets every webhook of an add-on's two configurations to `failurePolicy: Ignore` (the fail-open twin). */
+export async function failOpenWebhooks(kubeconfig: string, addOn: string): Promise<void> {
+  const kc = loadKubeConfig({ kubeconfig });
+  for (const kind of ['mutating', 'validating']) {
+    const path = `/apis/admissionregistration.k8s.io/v1/${kind}webhookconfigurations/${addOn}-${kind}-webhook-configuration`;
+    const cfg = (await rawRequest(kc, 'GET', path)) as { webhooks: unknown[] };
+    await rawRequest(kc, 'PATCH', path, cfg.webhooks.map((_, i) => ({ op: 'replace', path: `/webhooks/${i}/failurePolicy`, value: 'Ignore' })), { contentType: 'application/json-patch+json' });
+  }
+}
+
 export async function leftovers(kubeconfig: string, runId: string): Promise<string[]> {
   const kc = loadKubeConfig({ kubeconfig });
   const view = await discoverCluster(kc);
