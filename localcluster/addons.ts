@@ -27,6 +27,8 @@ export interface AddOnContext {
 
 interface AddOn {
   readonly title: string;
+  /** Add-ons this one needs running first (started with it when not asked for). */
+  readonly requires?: readonly string[];
   /** The cached build folder, from the versions file. */
   binDir(versions: Record<string, string>, cache: string): string;
   start(ctx: AddOnContext): Promise<number>;
@@ -119,11 +121,14 @@ function registerWebhooks(ctx: AddOnContext, name: string, url: (path: string) =
   return configs.map((c) => c.webhooks.length).reduce((a, b) => a + b, 0);
 }
 
-/** Applies a manager's CRDs, converting between their versions through its webhook. */
-async function applyCrds(ctx: AddOnContext, url: (path: string) => string, caBundle: string, extra: unknown[] = []): Promise<string[]> {
+/** Applies a manager's CRDs, converting between their versions through its webhook (when it has one). */
+async function applyCrds(ctx: AddOnContext, webhook: { url: (path: string) => string; caBundle: string } | undefined, extra: unknown[] = []): Promise<string[]> {
   const crds = readdirSync(join(ctx.bin, 'crds')).filter((f) => f.endsWith('.yaml')).map((f) => yaml.load(readFileSync(join(ctx.bin, 'crds', f), 'utf8')) as { metadata: { name: string }; spec: { versions: unknown[]; conversion?: unknown } });
   for (const crd of crds) {
-    if (crd.spec.versions.length > 1) crd.spec.conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: url('/convert'), caBundle } } };
+    if (crd.spec.versions.length > 1) {
+      if (!webhook) throw new AddOnError(`CRD ${crd.metadata.name} has ${crd.spec.versions.length} versions and no conversion webhook to convert between them`);
+      crd.spec.conversion = { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: webhook.url('/convert'), caBundle: webhook.caBundle } } };
+    }
   }
   ctx.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-local-cluster', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [...crds, ...extra] }));
   await established(ctx, crds.map((c) => c.metadata.name));
@@ -180,7 +185,7 @@ async function startKueue(ctx: AddOnContext): Promise<number> {
   const { certDir, caBundle } = servingCert(ctx.dir, 'kueue-webhook');
   const [webhookPort, healthPort] = [await freePort(), await freePort()];
   const url = (path: string) => `https://127.0.0.1:${webhookPort}${path}`;
-  await applyCrds(ctx, url, caBundle, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUEUE_SYSTEM } }]);
+  await applyCrds(ctx, { url, caBundle }, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: KUEUE_SYSTEM } }]);
   const config = join(ctx.dir, 'config.yaml');
   writeFileSync(config, yaml.dump({
     apiVersion: 'config.kueue.x-k8s.io/v1beta2',
@@ -224,7 +229,7 @@ async function startJobSet(ctx: AddOnContext): Promise<number> {
   const { certDir, caBundle } = servingCert(ctx.dir, 'jobset-webhook');
   const [webhookPort, healthPort] = [await freePort(), await freePort()];
   const url = (path: string) => `https://127.0.0.1:${webhookPort}${path}`;
-  await applyCrds(ctx, url, caBundle, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobset-system' } }]);
+  await applyCrds(ctx, { url, caBundle }, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'jobset-system' } }]);
   const config = join(ctx.dir, 'config.yaml');
   writeFileSync(config, yaml.dump({
     apiVersion: 'config.jobset.x-k8s.io/v1alpha1',
@@ -243,9 +248,115 @@ async function startJobSet(ctx: AddOnContext): Promise<number> {
   return pid;
 }
 
+const TRAINER_GROUPS = new Set(['trainer.kubeflow.org']);
+
+/**
+ * Kubeflow Trainer's manager: its CRDs (TrainJobs and runtimes), its controller (a TrainJob runs as a
+ * JobSet: the JobSet add-on must run) and its webhooks, TLS on 127.0.0.1 as Kueue's. Its webhook
+ * server reads the certificate from controller-runtime's default folder under TMPDIR.
+ */
+async function startTrainer(ctx: AddOnContext): Promise<number> {
+  mkdirSync(ctx.dir, { recursive: true });
+  const { certDir, caBundle } = servingCert(ctx.dir, 'trainer-webhook');
+  const tmp = join(ctx.dir, 'tmp');
+  const served = join(tmp, 'k8s-webhook-server', 'serving-certs');
+  mkdirSync(served, { recursive: true });
+  for (const f of ['tls.crt', 'tls.key']) copyFileSync(join(certDir, f), join(served, f));
+  const [webhookPort, healthPort] = [await freePort(), await freePort()];
+  const url = (path: string) => `https://127.0.0.1:${webhookPort}${path}`;
+  await applyCrds(ctx, { url, caBundle }, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeflow-system' } }]);
+  const config = join(ctx.dir, 'config.yaml');
+  writeFileSync(config, yaml.dump({
+    apiVersion: 'config.trainer.kubeflow.org/v1alpha1',
+    kind: 'Configuration',
+    health: { healthProbeBindAddress: `127.0.0.1:${healthPort}`, readinessEndpointName: 'readyz', livenessEndpointName: 'healthz' },
+    metrics: { bindAddress: '0' },
+    webhook: { port: webhookPort, host: '127.0.0.1' },
+    leaderElection: { leaderElect: false },
+    certManagement: { enable: false },
+  }));
+  const pid = startProcess(ctx, 'trainer', join(ctx.bin, 'trainer'), [`--config=${config}`, `--kubeconfig=${ctx.kubeconfig}`], { KUBECONFIG: ctx.kubeconfig, TMPDIR: tmp });
+  await untilReady(ctx, 'trainer', pid, healthPort);
+  const n = registerWebhooks(ctx, 'trainer', url, caBundle, TRAINER_GROUPS);
+  await collectorKnows(ctx, 'trainer.kubeflow.org/v1alpha1', 'TrainingRuntime', { template: { spec: { replicatedJobs: [] } } });
+  ctx.log(`Kubeflow Trainer ready (webhooks on 127.0.0.1:${webhookPort}: ${n} for TrainJobs and runtimes)`);
+  return pid;
+}
+
+/** The accelerator pool Karpenter scales on the local cluster: GPU nodes like the fixed ones (topology.ts). */
+export const KARPENTER_POOL = 'gpu';
+export const KARPENTER_INSTANCE_TYPE = 'gpu-h100x8-scaled';
+/** At most this many GPUs in the pool (3 nodes of 8): the twin "the group is at its maximum" lowers it to 0. */
+export const KARPENTER_GPU_LIMIT = 24;
+/** How long an empty node stays before Karpenter removes it (cloud defaults are minutes). */
+export const KARPENTER_CONSOLIDATE_AFTER = '5s';
+
+/** The NodePool of the local cluster, as `up --with karpenter` creates it (tests patch its limits). */
+export function karpenterNodePool(limit = KARPENTER_GPU_LIMIT): Record<string, unknown> {
+  return {
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodePool',
+    metadata: { name: KARPENTER_POOL, labels: { 'kaic.dev/local-cluster': 'true' } },
+    spec: {
+      template: {
+        // Labelled and tainted as the GPU Operator and cloud GPU pools do (topology.ts's fixed GPU nodes).
+        metadata: { labels: { 'nvidia.com/gpu.present': 'true', 'kaic.dev/local-cluster': 'true', type: 'kwok' } },
+        spec: {
+          nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'kaic' },
+          requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: [KARPENTER_INSTANCE_TYPE] }],
+          taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }],
+          expireAfter: 'Never',
+        },
+      },
+      limits: { 'nvidia.com/gpu': String(limit) },
+      disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: KARPENTER_CONSOLIDATE_AFTER },
+    },
+  };
+}
+
+/**
+ * Karpenter's core with its kwok cloud provider: a NodeClaim becomes a kwok node (annotated fake, so
+ * this cluster's kwok plays it), from one instance type of 8 GPUs, in one NodePool that starts
+ * empty. Runs on this host against the API server like the other add-ons; it has no webhooks.
+ */
+async function startKarpenter(ctx: AddOnContext): Promise<number> {
+  mkdirSync(ctx.dir, { recursive: true });
+  await applyCrds(ctx, undefined);
+  const types = join(ctx.dir, 'instance-types.json');
+  writeFileSync(types, JSON.stringify([{
+    name: KARPENTER_INSTANCE_TYPE,
+    // The provider's own offering shape (its embedded instance_types.json): a price and requirements.
+    offerings: [{ Price: 10, Available: true, Requirements: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] }, { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['kaic-zone-a'] }] }],
+    architecture: 'amd64',
+    operatingSystems: ['linux'],
+    resources: { cpu: '64', memory: '512Gi', pods: '110', 'ephemeral-storage': '1Ti', 'nvidia.com/gpu': '8' },
+  }], null, 2));
+  ctx.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-local-cluster', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [{ apiVersion: 'karpenter.kwok.sh/v1alpha1', kind: 'KWOKNodeClass', metadata: { name: 'kaic' }, spec: {} }, karpenterNodePool()],
+  }));
+  const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const pid = startProcess(ctx, 'karpenter', join(ctx.bin, 'karpenter'), ['--disable-leader-election', `--metrics-port=${metricsPort}`, `--health-probe-port=${healthPort}`, `--instance-types-file-path=${types}`, '--log-level=info'], { KUBECONFIG: ctx.kubeconfig, SYSTEM_NAMESPACE: 'kube-system' });
+  await untilReady(ctx, 'karpenter', pid, healthPort);
+  // Ready once Karpenter has resolved its node class and instance types.
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const ready = ctx.kubectl(['get', `nodepool/${KARPENTER_POOL}`, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).trim();
+    if (ready === 'True') break;
+    if (!isAlive(pid)) throw new AddOnError(`karpenter exited while starting:\n    ${logTail(ctx, 'karpenter')}`);
+    if (Date.now() > until) throw new AddOnError(`NodePool ${KARPENTER_POOL} was not Ready within 60s (Ready=${ready || 'absent'}):\n    ${logTail(ctx, 'karpenter')}`);
+    await sleep(500);
+  }
+  ctx.log(`Karpenter ready (kwok provider; NodePool ${KARPENTER_POOL}: ${KARPENTER_INSTANCE_TYPE}, at most ${KARPENTER_GPU_LIMIT} nvidia.com/gpu, empty nodes removed after ${KARPENTER_CONSOLIDATE_AFTER})`);
+  return pid;
+}
+
 export const ADD_ONS = {
   kueue: { title: 'Kueue', binDir: (v, cache) => join(cache, 'bin', `kueue-${v.KUEUE_VERSION}`), start: startKueue },
   jobset: { title: 'JobSet', binDir: (v, cache) => join(cache, 'bin', `jobset-${v.JOBSET_VERSION}`), start: startJobSet },
+  trainer: { title: 'Kubeflow Trainer', binDir: (v, cache) => join(cache, 'bin', `trainer-${v.TRAINER_VERSION}`), start: startTrainer, requires: ['jobset'] },
+  karpenter: { title: 'Karpenter', binDir: (v, cache) => join(cache, 'bin', `karpenter-${v.KARPENTER_VERSION}`), start: startKarpenter },
 } as const satisfies Record<string, AddOn>;
 
 export type AddOnName = keyof typeof ADD_ONS;
@@ -255,7 +366,19 @@ export function parseAddOns(list: string): AddOnName[] {
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !(n in ADD_ONS));
   if (unknown.length) throw new AddOnError(`unknown add-on ${unknown.join(', ')} (known: ${ADD_ON_NAMES.join(', ')})`);
-  return names as AddOnName[];
+  return withRequired(names as AddOnName[]);
+}
+
+/** The add-ons in an order that starts each one's requirements before it, requirements added. */
+export function withRequired(names: readonly AddOnName[]): AddOnName[] {
+  const out: AddOnName[] = [];
+  const add = (a: AddOnName) => {
+    if (out.includes(a)) return;
+    for (const r of ((ADD_ONS[a] as AddOn).requires ?? []) as AddOnName[]) add(r);
+    out.push(a);
+  };
+  names.forEach(add);
+  return out;
 }
 
 /** Where a cluster's add-ons keep their pids and folders. */
@@ -279,7 +402,7 @@ export function addOnStatus(dir: string): { name: AddOnName; running: boolean }[
 /** Starts each add-on that does not run already. */
 export async function startAddOns(dir: string, names: readonly AddOnName[], ctx: (a: AddOnName) => AddOnContext): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  for (const a of names) {
+  for (const a of withRequired(names)) {
     const pid = pidOf(dir, a);
     if (pid && isAlive(pid)) continue;
     const c = ctx(a);

@@ -15,6 +15,8 @@
 #   $KAIC_CACHE/bin/gateway-api-<ver>/crds/*.yaml   (the Gateway API's standard-channel CRDs)
 #   $KAIC_CACHE/bin/kueue-<ver>/{kueue,crds/*.yaml,webhooks.yaml}   (Kueue's manager, its CRDs and webhook configurations)
 #   $KAIC_CACHE/bin/jobset-<ver>/{jobset,crds/*.yaml,webhooks.yaml}  (JobSet's manager, likewise)
+#   $KAIC_CACHE/bin/trainer-<ver>/{trainer,crds/*.yaml,webhooks.yaml}  (Kubeflow Trainer's manager, likewise)
+#   $KAIC_CACHE/bin/karpenter-<ver>/{karpenter,crds/*.yaml}   (Karpenter with its kwok cloud provider, and its CRDs)
 #   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,kaic-gpu-exporter,pause}   (localcluster/device-plugin, gpu-exporter, pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
@@ -41,6 +43,8 @@ traefik_twin_dir="$cache/bin/traefik-$TRAEFIK_VERSION-weights-ignored"
 gateway_api_dir="$cache/bin/gateway-api-$GATEWAY_API_VERSION"
 kueue_dir="$cache/bin/kueue-$KUEUE_VERSION"
 jobset_dir="$cache/bin/jobset-$JOBSET_VERSION"
+karpenter_dir="$cache/bin/karpenter-$KARPENTER_VERSION"
+trainer_dir="$cache/bin/trainer-$TRAINER_VERSION"
 # kaic's own node programs are versioned by their source.
 node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go gpu-exporter/go.mod gpu-exporter/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
 kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
@@ -253,22 +257,42 @@ build_gateway_api() {
 
 # A controller manager (controllers and webhooks in one binary) from its module, with the CRDs and
 # webhook configurations the module ships; localcluster/addons.ts points the webhooks at the manager
-# on this host: build_manager NAME VERSION OUT_DIR MODULE PACKAGE CONFIG_DIR
+# on this host: build_manager NAME VERSION OUT_DIR MODULE PACKAGE CRD_DIR WEBHOOKS_FILE
 build_manager() {
-  local name="$1" ver="$2" out="$3" mod="$4" pkg="$5" config="$6" log="$log_dir/$1-$2.log"
+  local name="$1" ver="$2" out="$3" mod="$4" pkg="$5" crds="$6" webhooks="$7" log="$log_dir/$1-$2.log"
   have_all "$out/$name" && [ -s "$out/webhooks.yaml" ] && return 0
   build_go_tool "$name" "$ver" "$out.bin" "$name" "$pkg"
   local dir; dir="$(go mod download -json "$mod@$ver" 2>>"$log" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$dir/$config/crd/bases" ] || die "the $name module $ver has no $config/crd/bases (see $log)"
+  [ -d "$dir/$crds" ] && [ -s "$dir/$webhooks" ] || die "the $name module $ver has no $crds or $webhooks (see $log)"
   rm -rf "$out.tmp"; mkdir -p "$out.tmp/crds"
-  cp "$dir/$config"/crd/bases/*.yaml "$out.tmp/crds/"
-  cp "$dir/$config/webhook/manifests.yaml" "$out.tmp/webhooks.yaml"
+  cp "$dir/$crds"/*.yaml "$out.tmp/crds/"
+  rm -f "$out.tmp/crds/kustomization.yaml"
+  cp "$dir/$webhooks" "$out.tmp/webhooks.yaml"
   cp "$out.bin/$name" "$out.tmp/$name"
   chmod -R u+w "$out.tmp"
   rm -rf "$out" "$out.bin"; mv "$out.tmp" "$out"
 }
-build_kueue() { build_manager kueue "$KUEUE_VERSION" "$kueue_dir" sigs.k8s.io/kueue sigs.k8s.io/kueue/cmd/kueue config/components; }
-build_jobset() { build_manager jobset "$JOBSET_VERSION" "$jobset_dir" sigs.k8s.io/jobset sigs.k8s.io/jobset config/components; }
+build_kueue() { build_manager kueue "$KUEUE_VERSION" "$kueue_dir" sigs.k8s.io/kueue sigs.k8s.io/kueue/cmd/kueue config/components/crd/bases config/components/webhook/manifests.yaml; }
+build_jobset() { build_manager jobset "$JOBSET_VERSION" "$jobset_dir" sigs.k8s.io/jobset sigs.k8s.io/jobset config/components/crd/bases config/components/webhook/manifests.yaml; }
+# Kubeflow Trainer (v2): its manager, the TrainJob and runtime CRDs and its webhooks. It runs its
+# TrainJobs as JobSets, so it needs the JobSet add-on.
+build_trainer() { build_manager trainer "$TRAINER_VERSION" "$trainer_dir" github.com/kubeflow/trainer/v2 github.com/kubeflow/trainer/v2/cmd/trainer-controller-manager manifests/base/crds manifests/base/webhook/manifests.yaml; }
+
+# Karpenter's core with its kwok cloud provider (the module's kwok/ program: nodes it launches are kwok
+# nodes, instance types come from a file), and the CRDs it needs: NodePools, NodeClaims, NodeOverlays,
+# CapacityBuffers and the provider's KWOKNodeClass. It has no webhooks.
+build_karpenter() {
+  local out="$karpenter_dir" log="$log_dir/karpenter-$KARPENTER_VERSION.log"
+  have_all "$out/karpenter" && [ -s "$out/crds/karpenter.sh_nodepools.yaml" ] && return 0
+  build_go_tool karpenter "$KARPENTER_VERSION" "$out.bin" karpenter sigs.k8s.io/karpenter/kwok
+  local dir; dir="$(go mod download -json "sigs.k8s.io/karpenter@$KARPENTER_VERSION" 2>>"$log" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  [ -s "$dir/kwok/charts/crds/karpenter.sh_nodepools.yaml" ] && [ -d "$dir/kwok/apis/crds" ] || die "the Karpenter module $KARPENTER_VERSION has no kwok/charts/crds or kwok/apis/crds (see $log)"
+  rm -rf "$out.tmp"; mkdir -p "$out.tmp/crds"
+  cp "$dir"/kwok/charts/crds/*.yaml "$dir"/kwok/apis/crds/*.yaml "$out.tmp/crds/"
+  cp "$out.bin/karpenter" "$out.tmp/karpenter"
+  chmod -R u+w "$out.tmp"
+  rm -rf "$out" "$out.bin"; mv "$out.tmp" "$out"
+}
 
 # kaic's device plugin and the pause program, from this repository.
 build_kaic_node() {
@@ -287,11 +311,11 @@ build_kaic_node() {
 
 start=$(date +%s)
 case "${1:-all}" in
-  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter; build_gateway_api; build_traefik; build_traefik_twin; build_kueue; build_jobset ;;
+  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter; build_gateway_api; build_traefik; build_traefik_twin; build_kueue; build_jobset; build_trainer; build_karpenter ;;
   k8s) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;;
-  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; traefik) build_traefik; build_traefik_twin ;; gateway-api) build_gateway_api ;; kueue) build_kueue ;; jobset) build_jobset ;; kaic-node) build_kaic_node ;;
+  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; traefik) build_traefik; build_traefik_twin ;; gateway-api) build_gateway_api ;; kueue) build_kueue ;; jobset) build_jobset ;; trainer) build_trainer ;; karpenter) build_karpenter ;; kaic-node) build_kaic_node ;;
   paths) ;;
-  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|prometheus|prometheus-adapter|traefik|gateway-api|kueue|jobset|kaic-node|paths)" ;;
+  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|prometheus|prometheus-adapter|traefik|gateway-api|kueue|jobset|trainer|karpenter|kaic-node|paths)" ;;
 esac
 echo "KUBE_BIN=$k8s_dir"
 echo "ETCD_BIN=$etcd_dir"

@@ -29,9 +29,9 @@ type Settings = { readonly 'gang.window': number; readonly 'gang.spread': number
 export default defineCheck({
   id: 'gang_scheduling',
   testName: 'TestGangScheduling',
-  summary: "detects Kueue, the Workload API, Volcano, KAI and coscheduling; proves Kueue gangs (a Job through kaic's own ClusterQueue, its quota the free capacity) and native gangs the same way: a gang one member too big for the free capacity gets zero pods bound for the whole window, after a control of the same member size is bound, and with the solver's own reason on record (Kueue's pending Workload, the gang plugin's message); a gang that fits is bound together; both twice",
-  needs: 'a gang scheduler kaic can prove (Kueue, or the native Workload API) and accelerator nodes with free capacity',
-  cannotProve: 'Volcano, KAI and coscheduling gangs yet (detected only); with Kueue, physical placement beyond its quota (kaic sizes the quota from the free capacity, so a gang Kueue admits must bind)',
+  summary: "detects Kueue, the Workload API, Volcano, KAI and coscheduling; proves Kueue gangs (a Job through kaic's own ClusterQueue, its quota the free capacity), Volcano gangs (a PodGroup with minMember in its default queue) and native gangs the same way: a gang one member too big for the free capacity gets zero pods bound for the whole window, after a control of the same member size is bound, and with the solver's own reason on record (Kueue's pending Workload, Volcano's PodGroup condition, the gang plugin's message); a gang that fits is bound together; both twice",
+  needs: 'a gang scheduler kaic can prove (Kueue, Volcano, or the native Workload API) and accelerator nodes with free capacity',
+  cannotProve: 'KAI and coscheduling gangs yet (detected only); with Kueue, physical placement beyond its quota (kaic sizes the quota from the free capacity, so a gang Kueue admits must bind)',
   cases: ['AllOrNothing', 'FitsTogether', 'AllOrNothingRepeat', 'FitsTogetherRepeat'],
   uses: [
     { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
@@ -39,6 +39,8 @@ export default defineCheck({
     { group: 'batch', resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
     { group: 'kueue.x-k8s.io', resources: ['resourceflavors', 'clusterqueues', 'localqueues'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
     { group: 'kueue.x-k8s.io', resources: ['workloads'], verbs: ['get', 'list', 'watch'] },
+    { group: 'scheduling.volcano.sh', resources: ['podgroups'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: 'scheduling.volcano.sh', resources: ['queues'], verbs: ['get'] },
   ],
   settings,
   images: ['pause'],
@@ -153,7 +155,7 @@ async function allOrNothing(env: Env, s: CheckScope<Settings>, c: CaseHandle, gr
     const unaccounted = await one.accounting?.(env.resource, size);
     if (unaccounted) return c.notRun('control-failed', unaccounted, `make the solver count ${env.resource}`);
     c.log(`control: a one-member gang of ${size} ${env.resource} was bound to ${bound.value.spec!.nodeName} (${word.text})`);
-    await s.remove({ apiVersion: 'batch/v1', kind: 'Job', name: control }, { wait: true });
+    await one.remove();
     const gone = await s.waitFor({ apiVersion: 'v1', kind: 'Pod', labelSelector: one.selector }, "the control's pod to be gone", (m) => (m.size === 0 ? true : undefined), { timeoutMs: 60_000 });
     if (!gone.ok) return c.notRun('control-failed', `the control's pod did not go (${gone.message}): its capacity is not free again`);
   } else {

@@ -1,12 +1,21 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, IMAGE_PULL_FAILURES, type CaseHandle, type CheckScope, type KObject } from './api.js';
 import { choice, duration } from './settings.js';
-import { deniedBy, detectOperator, OPERATORS, servedVersion, webhooksFor, type OperatorProfile, type OperatorWebhook } from './profiles/operators.js';
+import { deniedBy, detectOperator, OPERATORS, servedVersion, webhooksFor, type OperatorProbe, type OperatorProfile, type OperatorWebhook } from './profiles/operators.js';
 
-interface Env {
+/** One operator to prove: its profile and the version of its kind the cluster serves. */
+interface Proof {
   readonly op: OperatorProfile;
   readonly apiVersion: string;
 }
+interface Env {
+  readonly proven: ReadonlyMap<string, Proof>;
+  /** Why a provable operator is not proven here (not installed, not asked for). */
+  readonly skipped: ReadonlyMap<string, string>;
+}
+/** The operators kaic can prove, and the cases it proves each with. */
+const PROVABLE = OPERATORS.filter((o) => o.probe);
+const CASES = ['OperatorReady', 'InvalidRefused', 'Reconciled', 'ChildrenRemoved'] as const;
 type Settings = { readonly 'operator.timeout': number };
 
 const settings = {
@@ -21,10 +30,10 @@ const owns = (uid: string) => (o: KObject) => (o.metadata?.ownerReferences ?? []
 export default defineCheck({
   id: 'robust_controller',
   testName: 'TestRobustCRDControllerOperation',
-  summary: "finds the AI operators installed (Kubeflow Trainer, KubeRay, JobSet, LeaderWorkerSet, KServe, Volcano, Kueue, MPI) by their CRDs' API groups and proves one: its CRD is Established and its own admission webhooks have rules and a CA bundle (their pods Ready where they run in the cluster); a custom resource its schema accepts but its meaning forbids is refused, in a server-side dry run, by the operator's own webhook, named in the refusal (a valid one beside it is allowed); a valid one is reconciled (children created, its done condition reached); deleting it removes the children",
-  needs: 'an AI operator kaic can prove (JobSet today) with its webhook, and a node that runs the probe image',
-  cannotProve: 'Kubeflow Trainer, KubeRay, LeaderWorkerSet, KServe, Volcano, Kueue and the MPI Operator yet (detected only)',
-  cases: ['OperatorReady', 'InvalidRefused', 'Reconciled', 'ChildrenRemoved'],
+  summary: "finds the AI operators installed (Kubeflow Trainer, KubeRay, JobSet, LeaderWorkerSet, KServe, Volcano, Kueue, MPI) by their CRDs' API groups and proves each one it can (Kubeflow Trainer, JobSet), each in its own cases: its CRD is Established and its own admission webhooks have rules and a CA bundle (their pods Ready where they run in the cluster); a custom resource its schema accepts but its meaning forbids is refused, in a server-side dry run, by the operator's own webhook, named in the refusal (a valid one beside it is allowed); a valid one is reconciled (children created, its done condition reached); deleting it removes the children",
+  needs: 'an AI operator kaic can prove (Kubeflow Trainer v2, JobSet) with its webhooks, and a node that runs the probe image',
+  cannotProve: 'KubeRay, LeaderWorkerSet, KServe, Volcano, Kueue, the Training Operator (v1) and the MPI Operator yet (detected only)',
+  cases: PROVABLE.flatMap((o) => CASES.map((c) => `${o.probe!.subtest}/${c}`)),
   uses: [
     { group: 'apiextensions.k8s.io', resources: ['customresourcedefinitions'], verbs: ['get'] },
     { group: 'admissionregistration.k8s.io', resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'], verbs: ['list'] },
@@ -32,51 +41,72 @@ export default defineCheck({
     { group: 'discovery.k8s.io', resources: ['endpointslices'], verbs: ['list'] },
     { group: 'batch', resources: ['jobs'], verbs: ['get', 'list', 'watch'] },
     { group: 'jobset.x-k8s.io', resources: ['jobsets'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    { group: 'trainer.kubeflow.org', resources: ['trainjobs', 'trainingruntimes'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
   ],
   settings,
   images: ['probe'],
-  // Four waits of at most operator.timeout (5m), and the cases' cleanup.
-  timeoutMs: 25 * 60_000,
+  // Per operator, four waits of at most operator.timeout (5m), and the cases' cleanup.
+  timeoutMs: PROVABLE.length * 25 * 60_000,
 
   async discover({ cluster, settings: set }) {
     const installed = OPERATORS.filter((o) => detectOperator(cluster, o));
     const found: Record<string, string> = { installed: installed.map((o) => o.title).join(', ') || 'none' };
     const wanted = set.operator;
-    let op: OperatorProfile | undefined;
     if (wanted) {
-      op = OPERATORS.find((o) => o.name === wanted)!;
+      const op = OPERATORS.find((o) => o.name === wanted)!;
       if (!detectOperator(cluster, op)) return { ready: false, reason: 'missing-component', detail: `${op.title} was asked for, but ${op.plural}.${op.group} is not served`, remedy: `install ${op.title}`, found };
-    } else op = installed.find((o) => o.probe && servedVersion(cluster, o)) ?? installed[0];
-    if (!op) return { ready: false, reason: 'missing-component', detail: 'no AI operator found: none of the CRD groups of Kubeflow Trainer, KubeRay, JobSet, LeaderWorkerSet, KServe, Volcano, Kueue or the MPI Operator is served', remedy: 'install an AI operator (JobSet is one kaic proves), or declare the requirement N/A with the reason', found };
-    found.operator = op.title;
-    const version = servedVersion(cluster, op);
-    if (!op.probe || !version) return { ready: false, reason: 'missing-component', detail: `found ${op.title}, which kaic detects but cannot prove yet${op.probe ? ` (it serves none of ${op.versions.join(', ')})` : ''}`, remedy: 'prove it by hand, or install JobSet, which kaic proves', found };
-    return { ready: true, env: { op, apiVersion: `${op.group}/${version}` }, found };
+      if (!op.probe || !servedVersion(cluster, op)) return { ready: false, reason: 'missing-component', detail: `found ${op.title}, which kaic detects but cannot prove yet${op.probe ? ` (it serves none of ${op.versions.join(', ')})` : ''}`, remedy: `prove it by hand, or install ${PROVABLE.map((o) => o.title).join(' or ')}, which kaic proves`, found };
+    }
+    if (!installed.length) return { ready: false, reason: 'missing-component', detail: 'no AI operator found: none of the CRD groups of Kubeflow Trainer, KubeRay, JobSet, LeaderWorkerSet, KServe, Volcano, Kueue or the MPI Operator is served', remedy: `install an AI operator (${PROVABLE.map((o) => o.title).join(' and ')} are ones kaic proves), or declare the requirement N/A with the reason`, found };
+    // Every operator kaic can prove, unless one was asked for; the others' cases are not applicable.
+    const proven = new Map<string, Proof>();
+    const skipped = new Map<string, string>();
+    for (const op of PROVABLE) {
+      const version = servedVersion(cluster, op);
+      if (wanted && op.name !== wanted) skipped.set(op.name, `--set operator=${wanted} asked for another operator`);
+      else if (!version) skipped.set(op.name, detectOperator(cluster, op) ? `${op.title} serves none of ${op.versions.join(', ')}` : `${op.title} is not installed`);
+      else proven.set(op.name, { op, apiVersion: `${op.group}/${version}` });
+    }
+    if (!proven.size) {
+      return { ready: false, reason: 'missing-component', detail: `found ${installed.map((o) => o.title).join(', ')}, which kaic detects but cannot prove yet`, remedy: `prove it by hand, or install ${PROVABLE.map((o) => o.title).join(' or ')}, which kaic proves`, found };
+    }
+    found.proven = [...proven.values()].map((p) => p.op.title).join(', ');
+    const unprovable = installed.filter((o) => !o.probe).map((o) => o.title);
+    if (unprovable.length) found.detectedOnly = unprovable.join(', ');
+    return { ready: true, env: { proven, skipped }, found };
   },
 
   async prove(env: Env, s) {
-    await s.case('OperatorReady', (c) => operatorReady(env, s, c));
-    // Read again, not handed over: an OperatorReady that ended in an error leaves nothing to hand.
-    await s.case('InvalidRefused', async (c) => invalidRefused(env, s, c, await operatorWebhooks(env, s)));
-    await s.case('Reconciled', (c) => reconciled(env, s, c, 'kaic-probe'));
-    await s.case('ChildrenRemoved', (c) => childrenRemoved(env, s, c, 'kaic-probe-delete'));
+    for (const op of PROVABLE) {
+      const p = env.proven.get(op.name);
+      const name = (c: string) => `${op.probe!.subtest}/${c}`;
+      if (!p) {
+        for (const c of CASES) await s.case(name(c), async (h) => h.notApplicable(env.skipped.get(op.name)!));
+        continue;
+      }
+      await s.case(name('OperatorReady'), (c) => operatorReady(p, s, c));
+      // Read again, not handed over: an OperatorReady that ended in an error leaves nothing to hand.
+      await s.case(name('InvalidRefused'), async (c) => invalidRefused(p, s, c, await operatorWebhooks(p, s)));
+      await s.case(name('Reconciled'), (c) => reconciled(p, s, c, `kaic-${op.name}-probe`));
+      await s.case(name('ChildrenRemoved'), (c) => childrenRemoved(p, s, c, `kaic-${op.name}-delete`));
+    }
   },
 });
 
 /** The admission webhooks registered for the operator's API group. */
-async function operatorWebhooks(env: Env, s: CheckScope): Promise<OperatorWebhook[]> {
+async function operatorWebhooks(env: Proof, s: CheckScope): Promise<OperatorWebhook[]> {
   const validating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', namespace: '' });
   const mutating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', namespace: '' });
   return webhooksFor(env.op.group, validating, mutating);
 }
 
 /** The CRD is served and the operator's webhooks are registered so the API server can call them. */
-async function operatorReady(env: Env, s: CheckScope, c: CaseHandle): Promise<void> {
+async function operatorReady(env: Proof, s: CheckScope, c: CaseHandle): Promise<void> {
   const { op } = env;
   const crd = await s.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${op.plural}.${op.group}` });
   const established = conditionOf(crd, 'Established');
   const hooks = await operatorWebhooks(env, s);
-  s.evidence('webhooks.json', JSON.stringify(hooks, null, 2));
+  s.evidence(`${op.name}-webhooks.json`, JSON.stringify(hooks, null, 2));
   if (!crd) {
     c.fail(`CRD ${op.plural}.${op.group} exists`, 'it does not, though discovery serves the group');
     return;
@@ -115,16 +145,17 @@ async function operatorReady(env: Env, s: CheckScope, c: CaseHandle): Promise<vo
   return;
 }
 
-const withMeta = (env: Env, o: Record<string, unknown>): KObject => ({ apiVersion: env.apiVersion, ...o }) as KObject;
+const withMeta = (env: Proof, o: Record<string, unknown>): KObject => ({ apiVersion: env.apiVersion, ...o }) as KObject;
 
 /** The operator's own webhook refuses what only it can know is wrong; a valid resource beside it passes. */
-async function invalidRefused(env: Env, s: CheckScope, c: CaseHandle, hooks: readonly OperatorWebhook[]) {
+async function invalidRefused(env: Proof, s: CheckScope, c: CaseHandle, hooks: readonly OperatorWebhook[]) {
   const { op } = env;
   const probe = op.probe!;
   const own = new Set(hooks.map((h) => h.name));
-  const valid = await s.dryRun(withMeta(env, probe.valid('kaic-valid', s.images.probe)));
+  // The invalid one first: it needs nothing, so an operator whose webhooks are all down is judged on
+  // its own webhook here, before creating a prerequisite fails on another of them.
   const invalid = await s.dryRun(withMeta(env, probe.invalid('kaic-invalid', s.images.probe)));
-  s.evidence('dry-run.json', JSON.stringify({ valid, invalid }, null, 2));
+  s.evidence(`${op.name}-dry-run.json`, JSON.stringify({ invalid }, null, 2));
   const expected = `a ${op.kind} with ${probe.invalidBecause} (valid for the CRD schema) is refused by ${op.title}'s own webhook (${[...own].join(', ') || 'none registered'})`;
   // Webhook names are unique only within a configuration: Kueue registers JobSet's names for its own.
   const ambiguous = (name: string) => new Set(hooks.filter((h) => h.name === name).map((h) => h.configuration)).size > 1;
@@ -134,8 +165,11 @@ async function invalidRefused(env: Env, s: CheckScope, c: CaseHandle, hooks: rea
     if (own.has(invalid.unreachable)) return c.fail(expected, `the API server could not call ${op.title}'s webhook "${invalid.unreachable}" for 15s: ${invalid.message}`);
     return c.notRun('missing-component', `another admission webhook, "${invalid.unreachable}", does not answer: ${invalid.message}`, 'check the controller that serves it, then run again');
   }
-  // The control first: the same kind, valid, through the same admission chain (policy engines,
-  // quotas, dry-run support). If it is refused too, a refusal of the invalid one says nothing.
+  // The control before judging: the same kind, valid, through the same admission chain (policy
+  // engines, quotas, dry-run support). If it is refused too, a refusal of the invalid one says nothing.
+  await applyPrerequisites(s, probe, withMeta(env, probe.valid('kaic-valid', s.images.probe)));
+  const valid = await s.dryRun(withMeta(env, probe.valid('kaic-valid', s.images.probe)));
+  s.evidence(`${op.name}-dry-run.json`, JSON.stringify({ valid, invalid }, null, 2));
   if (!valid.allowed) return c.notRun('control-failed', `a valid ${op.kind} was refused too (${valid.message}), so a refusal of an invalid one would say nothing about ${op.title}'s validation`, 'check the admission policies of the run namespace');
   if (invalid.allowed) return c.fail(expected, `the server-side dry run accepted it${hooks.some((h) => h.failurePolicy === 'Ignore') ? ` (failurePolicy Ignore on ${hooks.filter((h) => h.failurePolicy === 'Ignore').map((h) => h.name).join(', ')}: a webhook that does not answer lets everything in)` : ''}`);
   const by = deniedBy(invalid.message);
@@ -146,13 +180,34 @@ async function invalidRefused(env: Env, s: CheckScope, c: CaseHandle, hooks: rea
   c.pass(`refused by "${by.webhook}" (${invalid.status}): ${invalid.message}; a valid ${op.kind} was allowed`);
 }
 
+/**
+ * What a valid resource needs first (a Trainer runtime), created for real in the run namespace.
+ * An operator's webhook reads them from its informer cache, which lags the create: until a dry run
+ * of the valid resource is allowed, the operator has not seen them yet. Undefined when ready (or
+ * nothing was needed); else what the operator still said after 30 s.
+ */
+async function applyPrerequisites(s: CheckScope, probe: OperatorProbe, valid?: KObject): Promise<string | undefined> {
+  const needed = probe.prerequisites?.(s.images.probe) ?? [];
+  for (const o of needed) await s.apply(o as KObject);
+  if (!needed.length || !valid) return undefined;
+  let last = '';
+  const seen = await s.poll('the operator to see its prerequisites', async () => {
+    const r = await s.dryRun(valid);
+    last = r.allowed ? '' : r.message;
+    return r.allowed || r.unreachable ? true : undefined;
+  }, { intervalMs: 500, timeoutMs: 30_000, describe: () => last });
+  return seen.ok ? undefined : last;
+}
+
 /** Creates a valid resource and waits for the children its operator makes for it (owned by its uid). */
-async function createWithChildren(env: Env, s: CheckScope<Settings>, name: string) {
+async function createWithChildren(env: Proof, s: CheckScope<Settings>, name: string) {
   const { op } = env;
   const probe = op.probe!;
+  const unseen = await applyPrerequisites(s, probe, withMeta(env, probe.valid(name, s.images.probe)));
+  if (unseen !== undefined) return { unseen };
   const obj = await s.apply(withMeta(env, probe.valid(name, s.images.probe)));
   const uid = obj.metadata!.uid!;
-  const childQ = { apiVersion: probe.children.apiVersion, kind: probe.children.kind, labelSelector: probe.children.selector(name) };
+  const childQ = { apiVersion: probe.children.apiVersion, kind: probe.children.kind, ...probe.children.selector(name) };
   const children = await s.waitFor(childQ, `${probe.children.count} ${probe.children.kind}s owned by ${op.kind} ${name}`, (m) => {
     const mine = [...m.values()].filter(owns(uid));
     return mine.length >= probe.children.count ? mine : undefined;
@@ -161,11 +216,13 @@ async function createWithChildren(env: Env, s: CheckScope<Settings>, name: strin
 }
 
 /** A valid resource is reconciled: its children appear and it reaches its done condition. */
-async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name: string): Promise<void> {
+async function reconciled(env: Proof, s: CheckScope<Settings>, c: CaseHandle, name: string): Promise<void> {
   const { op } = env;
   const probe = op.probe!;
   const timeoutMs = s.settings['operator.timeout'];
-  const { children } = await createWithChildren(env, s, name);
+  const made = await createWithChildren(env, s, name);
+  if ('unseen' in made) return c.notRun('control-failed', `${op.title} still refused a valid ${op.kind} 30s after its prerequisites were created: ${made.unseen}`, `check that ${op.title}'s controller is running`);
+  const { children } = made;
   if (!children.ok) {
     c.fail(`${op.title} creates ${probe.children.count} ${probe.children.kind}s for a valid ${op.kind}`, children.message);
     return;
@@ -206,11 +263,13 @@ async function reconciled(env: Env, s: CheckScope<Settings>, c: CaseHandle, name
  * Deleting a resource removes what the operator created for it. A resource of its own (a case's
  * objects go with its verdict): its children are shown to exist first, then to go.
  */
-async function childrenRemoved(env: Env, s: CheckScope<Settings>, c: CaseHandle, name: string) {
+async function childrenRemoved(env: Proof, s: CheckScope<Settings>, c: CaseHandle, name: string) {
   const { op } = env;
   const probe = op.probe!;
   const timeoutMs = s.settings['operator.timeout'];
-  const { uid, childQ, children: made } = await createWithChildren(env, s, name);
+  const created = await createWithChildren(env, s, name);
+  if ('unseen' in created) return c.notRun('control-failed', `${op.title} still refused a valid ${op.kind} 30s after its prerequisites were created: ${created.unseen}`, `check that ${op.title}'s controller is running`);
+  const { uid, childQ, children: made } = created;
   if (!made.ok) return c.notRun('control-failed', `${op.title} created no ${probe.children.kind}s for ${name} (${made.message}), so none can be shown to go`);
   await s.remove({ apiVersion: env.apiVersion, kind: op.kind, name });
   const deleted = await s.waitFor({ apiVersion: env.apiVersion, kind: op.kind, fieldSelector: `metadata.name=${name}` }, `${op.kind} ${name} to be gone`, (m) => (m.size === 0 ? true : undefined), { timeoutMs });

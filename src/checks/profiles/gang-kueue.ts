@@ -108,6 +108,9 @@ export const kueueSolver: GangSolver = {
         const usage = (wl?.status as { admission?: { podSetAssignments?: { resourceUsage?: Record<string, string> }[] } } | undefined)?.admission?.podSetAssignments?.[0]?.resourceUsage ?? {};
         return usage[resource] === undefined ? `Kueue admitted ${wl?.metadata?.name ?? 'the Workload'} without counting ${resource} (its usage: ${JSON.stringify(usage)}; excludeResourcePrefixes or a resource transformation?), so its quota cannot hold a gang back` : Math.abs((parseQuantity(usage[resource]) ?? NaN) - (parseQuantity(amount) ?? NaN)) > 1e-9 || Number.isNaN(parseQuantity(usage[resource]) ?? NaN) ? `Kueue counted ${usage[resource]} ${resource} for a member asking ${amount} (a resource transformation?)` : undefined;
       },
+      async remove() {
+        await s.remove({ apiVersion: 'batch/v1', kind: 'Job', name: g.group }, { wait: true });
+      },
       async evidence() {
         const wl = await workload();
         const cq = await s.get({ apiVersion: `${GROUP}/${v}`, kind: 'ClusterQueue', name: cqName(s, g.setup.name) });

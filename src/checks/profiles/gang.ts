@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckScope, ClusterFacts } from '../api.js';
 import { kueueSolver } from './gang-kueue.js';
+import { volcanoSolver } from './gang-volcano.js';
 
 /**
  * Gang schedulers kaic recognises. `detect` reads discovery only. A solver kaic can prove has
@@ -57,6 +58,8 @@ export interface SubmittedGang {
   readonly notTaken?: string;
   /** For an admitted gang: why the solver's accounting cannot be trusted for `resource` (it did not count it). */
   accounting?(resource: string, amount: string): Promise<string | undefined>;
+  /** Removes the gang and waits until its pods are gone (the control's capacity is free again). */
+  remove(): Promise<void>;
 }
 
 const servesGroup = (c: ClusterFacts, group: string, plural: string) => c.servedVersions(group).some((v) => c.serves(`${group}/${v}`, plural));
@@ -90,6 +93,10 @@ const native: GangSolver = {
         const pg = await s.get({ apiVersion: 'scheduling.k8s.io/v1beta1', kind: 'PodGroup', name: g.group });
         return pg ? { [`${g.group}-podgroup.json`]: JSON.stringify(pg, null, 2) } : {};
       },
+      async remove() {
+        for (let i = 0; i < g.members; i++) await s.remove({ apiVersion: 'v1', kind: 'Pod', name: `${g.group}-${i}` }, { wait: true });
+        await s.remove({ apiVersion: 'scheduling.k8s.io/v1beta1', kind: 'PodGroup', name: g.group }, { wait: true });
+      },
     };
   },
 };
@@ -97,8 +104,9 @@ const native: GangSolver = {
 export const GANG_SOLVERS: readonly GangSolver[] = [
   // Kueue first: a platform that installed it declared it its gang solution (and it is upstream's).
   kueueSolver,
+  // Volcano before native: a cluster that runs it chose it, whatever its Kubernetes serves.
+  volcanoSolver,
   native,
-  { name: 'volcano', title: 'Volcano', detect: (c) => servesGroup(c, 'scheduling.volcano.sh', 'podgroups') },
   { name: 'kai', title: 'KAI scheduler', detect: (c) => servesGroup(c, 'scheduling.run.ai', 'podgroups') },
   { name: 'coscheduling', title: 'scheduler-plugins coscheduling', detect: (c) => servesGroup(c, 'scheduling.x-k8s.io', 'podgroups') },
 ];

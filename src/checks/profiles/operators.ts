@@ -18,13 +18,20 @@ export interface OperatorProfile {
 }
 
 export interface OperatorProbe {
+  /** The operator's part of the case names (`Trainer/Reconciled`): one word, as a Go subtest name. */
+  readonly subtest: string;
+  /**
+   * Objects of the run namespace that a valid resource needs first (a Trainer runtime), created
+   * for real before the dry runs and before each resource; kaic names them.
+   */
+  prerequisites?(image: string): Record<string, unknown>[];
   /** Schema-valid, semantically invalid: the operator's own webhook must refuse it. */
   invalid(name: string, image: string): Record<string, unknown>;
   /** Why `invalid` is invalid, in a line. */
   readonly invalidBecause: string;
   valid(name: string, image: string): Record<string, unknown>;
-  /** The children reconciling `valid` creates (owned by it), and how many at least. */
-  readonly children: { readonly apiVersion: string; readonly kind: string; readonly count: number; readonly selector: (name: string) => string };
+  /** The children reconciling `valid` creates (owned by it), and how many at least; found by a label or field selector. */
+  readonly children: { readonly apiVersion: string; readonly kind: string; readonly count: number; readonly selector: (name: string) => { readonly labelSelector?: string; readonly fieldSelector?: string } };
   /** The condition the operator sets when the resource is done. */
   readonly doneCondition: string;
   /** The children's pods (label selector), for a pull failure to be said as what it is. */
@@ -44,8 +51,50 @@ function jobSet(name: string, image: string, successPolicy: Record<string, unkno
   };
 }
 
+/** kaic's own TrainingRuntime in the run namespace: one node running `true`. */
+const TRAINER_RUNTIME = 'kaic-runtime';
+const trainingRuntime = (image: string): Record<string, unknown> => ({
+  apiVersion: 'trainer.kubeflow.org/v1alpha1',
+  kind: 'TrainingRuntime',
+  metadata: { name: TRAINER_RUNTIME },
+  spec: {
+    mlPolicy: { numNodes: 1 },
+    template: {
+      spec: {
+        replicatedJobs: [{
+          name: 'node',
+          template: {
+            metadata: { labels: { 'trainer.kubeflow.org/trainjob-ancestor-step': 'trainer' } },
+            spec: { backoffLimit: 0, template: { spec: restrictedPod({ containers: [{ name: 'node', image, command: ['true'] }] }) } },
+          },
+        }],
+      },
+    },
+  },
+});
+const trainJob = (name: string, runtime: string): Record<string, unknown> => ({ kind: 'TrainJob', metadata: { name }, spec: { runtimeRef: { name: runtime, apiGroup: 'trainer.kubeflow.org', kind: 'TrainingRuntime' } } });
+
 export const OPERATORS: readonly OperatorProfile[] = [
-  { name: 'trainer', title: 'Kubeflow Trainer', group: 'trainer.kubeflow.org', plural: 'trainjobs', kind: 'TrainJob', versions: ['v1alpha1'] },
+  {
+    name: 'trainer',
+    title: 'Kubeflow Trainer',
+    group: 'trainer.kubeflow.org',
+    plural: 'trainjobs',
+    kind: 'TrainJob',
+    versions: ['v1alpha1'],
+    probe: {
+      subtest: 'Trainer',
+      prerequisites: (image) => [trainingRuntime(image)],
+      // The schema takes any runtime name; Trainer's webhook looks the runtime up.
+      invalid: (name) => trainJob(name, 'kaic-no-such-runtime'),
+      invalidBecause: 'a runtime reference to a TrainingRuntime that does not exist',
+      valid: (name) => trainJob(name, TRAINER_RUNTIME),
+      // A TrainJob runs as a JobSet of its own name.
+      children: { apiVersion: 'jobset.x-k8s.io/v1alpha2', kind: 'JobSet', count: 1, selector: (name) => ({ fieldSelector: `metadata.name=${name}` }) },
+      doneCondition: 'Complete',
+      podSelector: (name) => `jobset.sigs.k8s.io/jobset-name=${name}`,
+    },
+  },
   { name: 'training-operator', title: 'Kubeflow Training Operator (v1)', group: 'kubeflow.org', plural: 'pytorchjobs', kind: 'PyTorchJob', versions: ['v1'] },
   {
     name: 'jobset',
@@ -55,12 +104,13 @@ export const OPERATORS: readonly OperatorProfile[] = [
     kind: 'JobSet',
     versions: ['v1alpha2'],
     probe: {
+      subtest: 'JobSet',
       // The success policy names a replicated job the JobSet does not have: the CRD's schema cannot
       // see that, JobSet's validating webhook does.
       invalid: (name, image) => jobSet(name, image, { operator: 'All', targetReplicatedJobs: ['kaic-no-such-job'] }),
       invalidBecause: 'a success policy that targets a replicated job it does not have',
       valid: (name, image) => jobSet(name, image, { operator: 'All', targetReplicatedJobs: ['workers'] }),
-      children: { apiVersion: 'batch/v1', kind: 'Job', count: 2, selector: (name) => `jobset.sigs.k8s.io/jobset-name=${name}` },
+      children: { apiVersion: 'batch/v1', kind: 'Job', count: 2, selector: (name) => ({ labelSelector: `jobset.sigs.k8s.io/jobset-name=${name}` }) },
       doneCondition: 'Completed',
       podSelector: (name) => `jobset.sigs.k8s.io/jobset-name=${name}`,
     },

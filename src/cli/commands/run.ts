@@ -35,7 +35,7 @@ export default defineCommand({
     image: { type: 'string', description: 'Override one image: --image probe=my.registry/busybox:1.37 (repeatable)' },
     'image-registry': { type: 'string', description: 'Pull every image from this registry mirror' },
     parallel: { type: 'string', description: 'Checks run at once (default 3)' },
-    timeout: { type: 'string', description: 'Longest a single check may take (default 10m)' },
+    timeout: { type: 'string', description: "Longest a single check may take (default: each check's own, docs/checks.md)" },
     dir: { type: 'string', alias: 'o', description: 'Artifact folder (default ./kaic-results)' },
     output: { type: 'string', description: 'Progress: text | jsonl' },
     config: { type: 'string', description: 'YAML file with the same options, plus metadata' },
@@ -68,9 +68,10 @@ export default defineCommand({
     const metadata = { ...(file.metadata ?? {}), ...pairs(args.metadata, '--metadata') };
     const parallel = Number(args.parallel ?? file.parallel ?? 3);
     if (!Number.isInteger(parallel) || parallel < 1 || parallel > 16) throw new UsageError(`--parallel ${args.parallel}: expected a whole number from 1 to 16`);
-    const timeoutRaw = args.timeout ?? file.timeout ?? '10m';
-    const timeout = parseDuration(timeoutRaw);
-    if (!timeout) throw new UsageError(`--timeout ${timeoutRaw}: expected a duration such as 90s or 10m`);
+    // Unset, each check keeps its own budget (an autoscaler's scale-down may take half an hour).
+    const timeoutRaw = args.timeout ?? file.timeout;
+    const timeout = timeoutRaw === undefined ? undefined : parseDuration(timeoutRaw);
+    if (timeoutRaw !== undefined && !timeout) throw new UsageError(`--timeout ${timeoutRaw}: expected a duration such as 90s or 10m`);
     const output = oneOf(args.output ?? 'text', ['text', 'jsonl'] as const, '--output');
     const dir = resolve(args.dir ?? file.output ?? 'kaic-results');
     const runId = args['run-id'] ?? newRunId();
