@@ -179,6 +179,8 @@ export interface CheckDefinition<Env, S extends SettingsSpec> {
   readonly images: readonly ImageName[];
   /** Accelerator capacity this check consumes; two checks never share a leased node. */
   readonly capacity?: Capacity;
+  /** For docs/checks.md, when discovery decides the capacity (`Discovery.capacity`): what is leased. */
+  readonly capacityNote?: string;
   /** The longest the check may take (the run's --timeout caps it). */
   readonly timeoutMs: number;
   discover(ctx: DiscoverContext<SettingsOf<S>>): Promise<Discovery<Env>>;

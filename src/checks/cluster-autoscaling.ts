@@ -79,6 +79,7 @@ export default defineCheck({
   ],
   settings,
   images: ['pause'],
+  capacityNote: "the pool's nodes at the start (their free accelerators are held), leased for the check alone; none for a pool that starts empty",
   // The three waits at their longest (45 + 60 + 10 min), the settling and the fill (5), and the clean-up.
   timeoutMs: 150 * 60_000,
 

@@ -8,10 +8,14 @@ interface Proof {
   readonly op: OperatorProfile;
   readonly apiVersion: string;
 }
+/** Why a provable operator is not proven here: not installed or not asked for (its cases do not apply), or installed in a version kaic cannot write. */
+interface Skipped {
+  readonly applies: boolean;
+  readonly why: string;
+}
 interface Env {
   readonly proven: ReadonlyMap<string, Proof>;
-  /** Why a provable operator is not proven here (not installed, not asked for). */
-  readonly skipped: ReadonlyMap<string, string>;
+  readonly skipped: ReadonlyMap<string, Skipped>;
 }
 /** The operators kaic can prove, and the cases it proves each with. */
 const PROVABLE = OPERATORS.filter((o) => o.probe);
@@ -60,11 +64,13 @@ export default defineCheck({
     if (!installed.length) return { ready: false, reason: 'missing-component', detail: 'no AI operator found: none of the CRD groups of Kubeflow Trainer, KubeRay, JobSet, LeaderWorkerSet, KServe, Volcano, Kueue or the MPI Operator is served', remedy: `install an AI operator (${PROVABLE.map((o) => o.title).join(' and ')} are ones kaic proves), or declare the requirement N/A with the reason`, found };
     // Every operator kaic can prove, unless one was asked for; the others' cases are not applicable.
     const proven = new Map<string, Proof>();
-    const skipped = new Map<string, string>();
+    const skipped = new Map<string, Skipped>();
     for (const op of PROVABLE) {
       const version = servedVersion(cluster, op);
-      if (wanted && op.name !== wanted) skipped.set(op.name, `--set operator=${wanted} asked for another operator`);
-      else if (!version) skipped.set(op.name, detectOperator(cluster, op) ? `${op.title} serves none of ${op.versions.join(', ')}` : `${op.title} is not installed`);
+      if (wanted && op.name !== wanted) skipped.set(op.name, { applies: false, why: `--set operator=${wanted} asked for another operator` });
+      else if (!detectOperator(cluster, op)) skipped.set(op.name, { applies: false, why: `${op.title} is not installed` });
+      // Installed, but in a version kaic cannot write: it cannot be proven, and must not pass silently.
+      else if (!version) skipped.set(op.name, { applies: true, why: `${op.title} is installed but serves none of the versions kaic can write (${op.versions.join(', ')})` });
       else proven.set(op.name, { op, apiVersion: `${op.group}/${version}` });
     }
     if (!proven.size) {
@@ -81,7 +87,15 @@ export default defineCheck({
       const p = env.proven.get(op.name);
       const name = (c: string) => `${op.probe!.subtest}/${c}`;
       if (!p) {
-        for (const c of CASES) await s.case(name(c), async (h) => h.notApplicable(env.skipped.get(op.name)!));
+        const why = env.skipped.get(op.name)!;
+        for (const c of CASES) await s.case(name(c), async (h) => (why.applies ? h.notRun('missing-component', why.why, `prove ${op.title} by hand, or upgrade kaic`) : h.notApplicable(why.why)));
+        continue;
+      }
+      // CRDs without any webhook of the operator's: left over from an uninstalled operator, most likely.
+      const hooks = await operatorWebhooks(p, s);
+      if (!hooks.own.length) {
+        const why = `the CRDs of ${op.title} are served, but none of its webhooks (${op.probe!.webhooks.join(', ')}) is registered${hooks.others.length ? ` (only others' for ${op.group}: ${hooks.others.map((h) => h.name).join(', ')})` : ''}: CRDs left by an uninstalled ${op.title}, or one installed without its webhooks`;
+        for (const c of CASES) await s.case(name(c), async (h) => h.notRun('missing-component', why, `install ${op.title} with its webhooks, or remove its CRDs; --set operator= proves another`));
         continue;
       }
       await s.case(name('OperatorReady'), (c) => operatorReady(p, s, c));
@@ -93,11 +107,13 @@ export default defineCheck({
   },
 });
 
-/** The admission webhooks registered for the operator's API group. */
-async function operatorWebhooks(env: Proof, s: CheckScope): Promise<OperatorWebhook[]> {
+/** The admission webhooks registered for the operator's API group: its own (by name), and others'. */
+async function operatorWebhooks(env: Proof, s: CheckScope): Promise<{ own: OperatorWebhook[]; others: OperatorWebhook[]; all: OperatorWebhook[] }> {
   const validating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', namespace: '' });
   const mutating = await s.list({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', namespace: '' });
-  return webhooksFor(env.op.group, validating, mutating);
+  const all = webhooksFor(env.op.group, validating, mutating);
+  const names = new Set(env.op.probe!.webhooks);
+  return { own: all.filter((h) => names.has(h.name)), others: all.filter((h) => !names.has(h.name)), all };
 }
 
 /** The CRD is served and the operator's webhooks are registered so the API server can call them. */
@@ -105,8 +121,9 @@ async function operatorReady(env: Proof, s: CheckScope, c: CaseHandle): Promise<
   const { op } = env;
   const crd = await s.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: `${op.plural}.${op.group}` });
   const established = conditionOf(crd, 'Established');
-  const hooks = await operatorWebhooks(env, s);
-  s.evidence(`${op.name}-webhooks.json`, JSON.stringify(hooks, null, 2));
+  const { own: hooks, others } = await operatorWebhooks(env, s);
+  s.evidence(`${op.name}-webhooks.json`, JSON.stringify({ own: hooks, others }, null, 2));
+  if (others.length) c.log(`webhooks of others for ${op.group}, not judged: ${others.map((h) => `${h.name} (${h.configuration})`).join(', ')}`);
   if (!crd) {
     c.fail(`CRD ${op.plural}.${op.group} exists`, 'it does not, though discovery serves the group');
     return;
@@ -148,34 +165,42 @@ async function operatorReady(env: Proof, s: CheckScope, c: CaseHandle): Promise<
 const withMeta = (env: Proof, o: Record<string, unknown>): KObject => ({ apiVersion: env.apiVersion, ...o }) as KObject;
 
 /** The operator's own webhook refuses what only it can know is wrong; a valid resource beside it passes. */
-async function invalidRefused(env: Proof, s: CheckScope, c: CaseHandle, hooks: readonly OperatorWebhook[]) {
+async function invalidRefused(env: Proof, s: CheckScope, c: CaseHandle, hooks: { own: readonly OperatorWebhook[]; others: readonly OperatorWebhook[]; all: readonly OperatorWebhook[] }) {
   const { op } = env;
   const probe = op.probe!;
-  const own = new Set(hooks.map((h) => h.name));
+  const own = new Set(hooks.own.map((h) => h.name));
+  const group = new Set(hooks.others.map((h) => h.name));
   // The invalid one first: it needs nothing, so an operator whose webhooks are all down is judged on
   // its own webhook here, before creating a prerequisite fails on another of them.
   const invalid = await s.dryRun(withMeta(env, probe.invalid('kaic-invalid', s.images.probe)));
   s.evidence(`${op.name}-dry-run.json`, JSON.stringify({ invalid }, null, 2));
-  const expected = `a ${op.kind} with ${probe.invalidBecause} (valid for the CRD schema) is refused by ${op.title}'s own webhook (${[...own].join(', ') || 'none registered'})`;
+  const expected = `a ${op.kind} with ${probe.invalidBecause} (valid for the CRD schema) is refused by ${op.title}'s own webhook (${[...own].join(', ')})`;
   // Webhook names are unique only within a configuration: Kueue registers JobSet's names for its own.
-  const ambiguous = (name: string) => new Set(hooks.filter((h) => h.name === name).map((h) => h.configuration)).size > 1;
-  const owners = (name: string) => hooks.filter((h) => h.name === name).map((h) => h.configuration).join(' and ');
-  if (!invalid.allowed && invalid.unreachable) {
-    if (own.has(invalid.unreachable) && ambiguous(invalid.unreachable)) return c.notRun('control-failed', `the webhook "${invalid.unreachable}" that does not answer is registered by ${owners(invalid.unreachable)}: which operator is down cannot be told`, 'check each of them');
-    if (own.has(invalid.unreachable)) return c.fail(expected, `the API server could not call ${op.title}'s webhook "${invalid.unreachable}" for 15s: ${invalid.message}`);
-    return c.notRun('missing-component', `another admission webhook, "${invalid.unreachable}", does not answer: ${invalid.message}`, 'check the controller that serves it, then run again');
-  }
+  const ambiguous = (name: string) => new Set(hooks.all.filter((h) => h.name === name).map((h) => h.configuration)).size > 1;
+  const owners = (name: string) => hooks.all.filter((h) => h.name === name).map((h) => h.configuration).join(' and ');
+  const unreachable = (name: string, message: string) => {
+    if (own.has(name) && ambiguous(name)) return c.notRun('control-failed', `the webhook "${name}" that does not answer is registered by ${owners(name)}: which operator is down cannot be told`, 'check each of them');
+    if (own.has(name)) return c.fail(expected, `the API server could not call ${op.title}'s webhook "${name}" for 15s: ${message}`);
+    return c.notRun('missing-component', `another admission webhook, "${name}", does not answer: ${message}`, 'check the controller that serves it, then run again');
+  };
+  if (!invalid.allowed && invalid.unreachable) return unreachable(invalid.unreachable, invalid.message);
   // The control before judging: the same kind, valid, through the same admission chain (policy
   // engines, quotas, dry-run support). If it is refused too, a refusal of the invalid one says nothing.
-  await applyPrerequisites(s, probe, withMeta(env, probe.valid('kaic-valid', s.images.probe)));
+  const ready = await applyPrerequisites(s, probe, withMeta(env, probe.valid('kaic-valid', s.images.probe)));
+  if (!ready.seen && ready.unreachable) return unreachable(ready.unreachable, ready.message);
   const valid = await s.dryRun(withMeta(env, probe.valid('kaic-valid', s.images.probe)));
   s.evidence(`${op.name}-dry-run.json`, JSON.stringify({ valid, invalid }, null, 2));
-  if (!valid.allowed) return c.notRun('control-failed', `a valid ${op.kind} was refused too (${valid.message}), so a refusal of an invalid one would say nothing about ${op.title}'s validation`, 'check the admission policies of the run namespace');
-  if (invalid.allowed) return c.fail(expected, `the server-side dry run accepted it${hooks.some((h) => h.failurePolicy === 'Ignore') ? ` (failurePolicy Ignore on ${hooks.filter((h) => h.failurePolicy === 'Ignore').map((h) => h.name).join(', ')}: a webhook that does not answer lets everything in)` : ''}`);
+  if (!valid.allowed && valid.unreachable) return unreachable(valid.unreachable, valid.message);
+  if (!valid.allowed) return c.notRun('control-failed', `a valid ${op.kind} was refused too (${valid.message}), so a refusal of an invalid one would say nothing about ${op.title}'s validation`, `read the refusal: an admission policy of the run namespace, or ${op.title} not yet seeing what kaic created`);
+  if (invalid.allowed) return c.fail(expected, `the server-side dry run accepted it${hooks.own.some((h) => h.failurePolicy === 'Ignore') ? ` (failurePolicy Ignore on ${hooks.own.filter((h) => h.failurePolicy === 'Ignore').map((h) => h.name).join(', ')}: a webhook that does not answer lets everything in)` : ''}`);
   const by = deniedBy(invalid.message);
   if (!by) return c.notRun('no-verdict', `refused (${invalid.status}) with a message that names neither a webhook nor the schema: ${invalid.message}`, 'read the message; kaic cannot tell who refused');
   if ('schema' in by) return c.fail(expected, `refused by the CRD's schema, not by a webhook (${invalid.message}): the operator's own validation was never reached`);
+  // Another controller's webhook for the same group (Kueue's for TrainJobs) may refuse first: the
+  // API server calls validating webhooks in parallel, so the operator's own verdict is not seen.
+  if (group.has(by.webhook) && !own.has(by.webhook)) return c.notRun('no-verdict', `refused by "${by.webhook}", another controller's webhook for ${op.group} (${owners(by.webhook)}), before ${op.title}'s own verdict could be seen: ${invalid.message}`, `prove ${op.title} where only its own webhooks cover ${op.group}`);
   if (!own.has(by.webhook)) return c.fail(expected, `refused by "${by.webhook}", which is not ${op.title}'s (a policy engine's?): ${invalid.message}`);
+  if (!probe.refusal.test(invalid.message)) return c.notRun('no-verdict', `${op.title}'s webhook "${by.webhook}" refused it, but for another reason than ${probe.invalidBecause}: ${invalid.message}`, 'read the message');
   if (ambiguous(by.webhook)) c.log(`"${by.webhook}" is registered by ${owners(by.webhook)}: the refusal came from one of them`);
   c.pass(`refused by "${by.webhook}" (${invalid.status}): ${invalid.message}; a valid ${op.kind} was allowed`);
 }
@@ -183,28 +208,30 @@ async function invalidRefused(env: Proof, s: CheckScope, c: CaseHandle, hooks: r
 /**
  * What a valid resource needs first (a Trainer runtime), created for real in the run namespace.
  * An operator's webhook reads them from its informer cache, which lags the create: until a dry run
- * of the valid resource is allowed, the operator has not seen them yet. Undefined when ready (or
- * nothing was needed); else what the operator still said after 30 s.
+ * of the valid resource is allowed, the operator has not seen them yet. Not seen after 30 s: what
+ * the last dry run said, and the webhook that did not answer, if one did not.
  */
-async function applyPrerequisites(s: CheckScope, probe: OperatorProbe, valid?: KObject): Promise<string | undefined> {
+async function applyPrerequisites(s: CheckScope, probe: OperatorProbe, valid: KObject): Promise<{ seen: true } | { seen: false; message: string; unreachable?: string }> {
   const needed = probe.prerequisites?.(s.images.probe) ?? [];
   for (const o of needed) await s.apply(o as KObject);
-  if (!needed.length || !valid) return undefined;
-  let last = '';
+  if (!needed.length) return { seen: true };
+  let last: { message: string; unreachable?: string } = { message: '' };
   const seen = await s.poll('the operator to see its prerequisites', async () => {
     const r = await s.dryRun(valid);
-    last = r.allowed ? '' : r.message;
-    return r.allowed || r.unreachable ? true : undefined;
-  }, { intervalMs: 500, timeoutMs: 30_000, describe: () => last });
-  return seen.ok ? undefined : last;
+    if (r.allowed) return true;
+    last = { message: r.message, ...(r.unreachable ? { unreachable: r.unreachable } : {}) };
+    // A webhook that does not answer will not start answering because kaic waits.
+    return r.unreachable ? false : undefined;
+  }, { intervalMs: 500, timeoutMs: 30_000, describe: () => last.message });
+  return seen.ok && seen.value ? { seen: true } : { seen: false, ...last };
 }
 
 /** Creates a valid resource and waits for the children its operator makes for it (owned by its uid). */
 async function createWithChildren(env: Proof, s: CheckScope<Settings>, name: string) {
   const { op } = env;
   const probe = op.probe!;
-  const unseen = await applyPrerequisites(s, probe, withMeta(env, probe.valid(name, s.images.probe)));
-  if (unseen !== undefined) return { unseen };
+  const ready = await applyPrerequisites(s, probe, withMeta(env, probe.valid(name, s.images.probe)));
+  if (!ready.seen) return { unseen: ready.unreachable ? `the admission webhook "${ready.unreachable}" does not answer: ${ready.message}` : ready.message };
   const obj = await s.apply(withMeta(env, probe.valid(name, s.images.probe)));
   const uid = obj.metadata!.uid!;
   const childQ = { apiVersion: probe.children.apiVersion, kind: probe.children.kind, ...probe.children.selector(name) };
@@ -221,7 +248,7 @@ async function reconciled(env: Proof, s: CheckScope<Settings>, c: CaseHandle, na
   const probe = op.probe!;
   const timeoutMs = s.settings['operator.timeout'];
   const made = await createWithChildren(env, s, name);
-  if ('unseen' in made) return c.notRun('control-failed', `${op.title} still refused a valid ${op.kind} 30s after its prerequisites were created: ${made.unseen}`, `check that ${op.title}'s controller is running`);
+  if ('unseen' in made) return c.notRun('control-failed', `a valid ${op.kind} was still refused 30s after its prerequisites were created: ${made.unseen}`, `read the refusal: ${op.title} not seeing what kaic created, a webhook down, or an admission policy`);
   const { children } = made;
   if (!children.ok) {
     c.fail(`${op.title} creates ${probe.children.count} ${probe.children.kind}s for a valid ${op.kind}`, children.message);
@@ -268,7 +295,7 @@ async function childrenRemoved(env: Proof, s: CheckScope<Settings>, c: CaseHandl
   const probe = op.probe!;
   const timeoutMs = s.settings['operator.timeout'];
   const created = await createWithChildren(env, s, name);
-  if ('unseen' in created) return c.notRun('control-failed', `${op.title} still refused a valid ${op.kind} 30s after its prerequisites were created: ${created.unseen}`, `check that ${op.title}'s controller is running`);
+  if ('unseen' in created) return c.notRun('control-failed', `a valid ${op.kind} was still refused 30s after its prerequisites were created: ${created.unseen}`, `read the refusal: ${op.title} not seeing what kaic created, a webhook down, or an admission policy`);
   const { uid, childQ, children: made } = created;
   if (!made.ok) return c.notRun('control-failed', `${op.title} created no ${probe.children.kind}s for ${name} (${made.message}), so none can be shown to go`);
   await s.remove({ apiVersion: env.apiVersion, kind: op.kind, name });

@@ -111,11 +111,23 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
   const req = { signal };
 
   const withPriority = (spec: unknown) => (priorityClass && spec && !(spec as { priorityClassName?: string }).priorityClassName ? { ...(spec as object), priorityClassName: priorityClass } : spec);
-  // A controller's pod template (a Job's) gets the run's labels and PriorityClass too: its pods are kaic's.
-  const withRunTemplate = (spec: unknown) => {
-    const t = (spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } } | undefined)?.template;
-    if (!t?.spec) return spec;
-    return { ...(spec as object), template: { ...t, metadata: { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), ...labels } }, spec: withPriority(t.spec) } };
+  // A controller's pod templates get the run's labels and PriorityClass too: their pods are kaic's.
+  // They may be nested (a JobSet's replicated Jobs, a Trainer runtime's JobSet): a template whose spec
+  // has containers is a pod template; any other template, and replicated jobs, are looked into.
+  type Template = { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> };
+  const withRunTemplate = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(withRunTemplate);
+    if (!node || typeof node !== 'object') return node;
+    const o = node as Record<string, unknown> & { template?: Template; replicatedJobs?: unknown };
+    const out: Record<string, unknown> = { ...o };
+    const t = o.template;
+    if (t && typeof t === 'object' && t.spec) {
+      out.template = Array.isArray(t.spec.containers)
+        ? { ...t, metadata: { ...(t.metadata ?? {}), labels: { ...(t.metadata?.labels ?? {}), ...labels } }, spec: withPriority(t.spec) }
+        : { ...t, spec: withRunTemplate(t.spec) };
+    }
+    if (Array.isArray(o.replicatedJobs)) out.replicatedJobs = withRunTemplate(o.replicatedJobs);
+    return out;
   };
   const apply = async <T extends KObject>(obj: T): Promise<T> => {
     const type = typeOf({ apiVersion: String(obj.apiVersion), kind: String(obj.kind) });

@@ -58,15 +58,19 @@ test("Trainer stopped, its webhooks still registered (failurePolicy Fail): FAIL 
   assert.deepEqual(await leftovers(kubeconfig, r.runId), []);
 });
 
-test('Trainer stopped behind webhooks that fail open (failurePolicy Ignore): the invalid TrainJob is accepted and nothing reconciles, FAIL on both', async () => {
-  await failOpenWebhooks(kubeconfig, 'trainer');
-  const r = await runSuite({ checklist: await checklist('v1.37'), kubeconfig, only: ['robust_controller'], settings: { 'operator.timeout': '15s', operator: 'trainer' } });
+/** The fail-open twin: the operator stopped behind webhooks set to `failurePolicy: Ignore`. */
+async function failsOpen(addOn: 'trainer' | 'jobset', subtest: string, waitedFor: RegExp) {
+  await failOpenWebhooks(kubeconfig, addOn);
+  const r = await runSuite({ checklist: await checklist('v1.37'), kubeconfig, only: ['robust_controller'], settings: { 'operator.timeout': '15s', operator: addOn } });
   assert.equal(r.checks[0]!.verdict, 'FAIL');
-  assert.match(text(outcome(r, 'Trainer/InvalidRefused')), /the server-side dry run accepted it \(failurePolicy Ignore/);
-  assert.match(text(outcome(r, 'Trainer/Reconciled')), /timed out after 15s waiting for 1 JobSets owned by TrainJob kaic-trainer-probe/);
-  assert.equal(outcome(r, 'Trainer/ChildrenRemoved').verdict, 'not-run');
+  assert.match(text(outcome(r, `${subtest}/InvalidRefused`)), /the server-side dry run accepted it \(failurePolicy Ignore/);
+  assert.match(text(outcome(r, `${subtest}/Reconciled`)), waitedFor);
+  assert.equal(outcome(r, `${subtest}/ChildrenRemoved`).verdict, 'not-run');
   assert.deepEqual(await leftovers(kubeconfig, r.runId), []);
-});
+}
+
+test('Trainer stopped behind webhooks that fail open (failurePolicy Ignore): the invalid TrainJob is accepted and nothing reconciles, FAIL on both', () =>
+  failsOpen('trainer', 'Trainer', /timed out after 15s waiting for 1 JobSets owned by TrainJob kaic-trainer-probe/));
 
 test('JobSet stopped, its webhooks still registered (failurePolicy Fail): FAIL naming the webhook the API server cannot call, never PASS', async () => {
   await stopClusterAddOn('jobset', NAME);
@@ -78,12 +82,5 @@ test('JobSet stopped, its webhooks still registered (failurePolicy Fail): FAIL n
   assert.deepEqual(await leftovers(kubeconfig, r.runId), []);
 });
 
-test('JobSet stopped behind webhooks that fail open (failurePolicy Ignore): the invalid JobSet is accepted and nothing reconciles, FAIL on both', async () => {
-  await failOpenWebhooks(kubeconfig, 'jobset');
-  const r = await runSuite({ checklist: await checklist('v1.37'), kubeconfig, only: ['robust_controller'], settings: { 'operator.timeout': '15s', operator: 'jobset' } });
-  assert.equal(r.checks[0]!.verdict, 'FAIL');
-  assert.match(text(outcome(r, 'JobSet/InvalidRefused')), /the server-side dry run accepted it \(failurePolicy Ignore/);
-  assert.match(text(outcome(r, 'JobSet/Reconciled')), /timed out after 15s waiting for 2 Jobs owned by JobSet kaic-jobset-probe/);
-  assert.equal(outcome(r, 'JobSet/ChildrenRemoved').verdict, 'not-run');
-  assert.deepEqual(await leftovers(kubeconfig, r.runId), []);
-});
+test('JobSet stopped behind webhooks that fail open (failurePolicy Ignore): the invalid JobSet is accepted and nothing reconciles, FAIL on both', () =>
+  failsOpen('jobset', 'JobSet', /timed out after 15s waiting for 2 Jobs owned by JobSet kaic-jobset-probe/));

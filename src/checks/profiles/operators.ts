@@ -21,6 +21,13 @@ export interface OperatorProbe {
   /** The operator's part of the case names (`Trainer/Reconciled`): one word, as a Go subtest name. */
   readonly subtest: string;
   /**
+   * The names of the operator's own webhooks for its group. Others may register webhooks for the
+   * same group (Kueue's `vtrainjob.kb.io` for TrainJobs): those are not the operator's.
+   */
+  readonly webhooks: readonly string[];
+  /** What the operator's own refusal of `invalid` says (a refusal for another reason proves nothing). */
+  readonly refusal: RegExp;
+  /**
    * Objects of the run namespace that a valid resource needs first (a Trainer runtime), created
    * for real before the dry runs and before each resource; kaic names them.
    */
@@ -84,6 +91,9 @@ export const OPERATORS: readonly OperatorProfile[] = [
     versions: ['v1alpha1'],
     probe: {
       subtest: 'Trainer',
+      webhooks: ['validator.trainjob.trainer.kubeflow.org', 'defaulter.trainjob.trainer.kubeflow.org', 'validator.trainingruntime.trainer.kubeflow.org', 'validator.clustertrainingruntime.trainer.kubeflow.org'],
+      // Trainer's validator: `spec.runtimeRef: Invalid value: …: TrainingRuntime … "kaic-no-such-runtime" not found: specified trainingRuntime must be created …`.
+      refusal: /runtimeRef.*kaic-no-such-runtime.*not found/s,
       prerequisites: (image) => [trainingRuntime(image)],
       // The schema takes any runtime name; Trainer's webhook looks the runtime up.
       invalid: (name) => trainJob(name, 'kaic-no-such-runtime'),
@@ -105,6 +115,9 @@ export const OPERATORS: readonly OperatorProfile[] = [
     versions: ['v1alpha2'],
     probe: {
       subtest: 'JobSet',
+      webhooks: ['vjobset.kb.io', 'mjobset.kb.io'],
+      // JobSet's validator: `invalid replicatedJob name 'kaic-no-such-job' does not appear in .spec.ReplicatedJobs`.
+      refusal: /kaic-no-such-job/,
       // The success policy names a replicated job the JobSet does not have: the CRD's schema cannot
       // see that, JobSet's validating webhook does.
       invalid: (name, image) => jobSet(name, image, { operator: 'All', targetReplicatedJobs: ['kaic-no-such-job'] }),
