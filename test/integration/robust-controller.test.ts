@@ -35,6 +35,15 @@ test('Kubeflow Trainer and JobSet both PASS robust_controller: each one\'s own w
   assert.match(text(outcome(r, 'JobSet/Reconciled')), /^2 Jobs created .*Completed=True/);
   assert.match(text(outcome(r, 'JobSet/ChildrenRemoved')), /its 2 Jobs .* were removed$/);
   assert.equal(r.checks[0]!.found.proven, 'Kubeflow Trainer, JobSet');
+  // The pods of nested templates (a runtime's JobSet, a JobSet's Jobs) run under the run's PriorityClass, labelled.
+  const manifest = (kind: string) => r.checks[0]!.created.find((o) => o.kind === kind)!.manifest as { spec: Record<string, unknown> };
+  type PodTemplate = { metadata: { labels: Record<string, string> }; spec: { priorityClassName?: string } };
+  const runtimePod = ((manifest('TrainingRuntime').spec.template as { spec: { replicatedJobs: { template: { spec: { template: PodTemplate } } }[] } }).spec.replicatedJobs[0]!.template.spec.template);
+  const jobsetPod = ((manifest('JobSet').spec.replicatedJobs as { template: { spec: { template: PodTemplate } } }[])[0]!.template.spec.template);
+  for (const t of [runtimePod, jobsetPod]) {
+    assert.match(t.spec.priorityClassName ?? '', /^kaic-[0-9a-f]+-no-preemption$/);
+    assert.equal(t.metadata.labels['kaic.dev/run'], r.runId);
+  }
   assert.deepEqual(await leftovers(kubeconfig, r.runId), []);
 });
 
