@@ -1,9 +1,9 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type CaseHandle, type CheckScope, type KObject } from './api.js';
 import { duration, text } from './settings.js';
-import { usedOnNode } from './support/capacity.js';
+import { podRequest, usedOnNode } from './support/capacity.js';
 import { isReadyNode, tolerationsFor } from './support/nodes.js';
-import { onNodes, restrictedPod } from './support/pods.js';
+import { onNodes, podScheduled, restrictedPod } from './support/pods.js';
 import { parseQuantity } from './support/quantity.js';
 import {
   clusterAutoscalerEmptyDelay,
@@ -105,12 +105,13 @@ export default defineCheck({
     if (asked) {
       const pool = parsePool(asked);
       // A NodePool by name, or the one NodePool whose template gives its nodes the label.
-      const np = pool.key === KARPENTER_POOL_LABEL ? nodePools.find((p) => p.metadata?.name === pool.value) : nodePoolsLabelling(nodePools, pool).length === 1 ? nodePoolsLabelling(nodePools, pool)[0] : undefined;
+      const labelling = nodePoolsLabelling(nodePools, pool);
+      const np = pool.key === KARPENTER_POOL_LABEL ? nodePools.find((p) => p.metadata?.name === pool.value) : labelling.length === 1 ? labelling[0] : undefined;
       if (pool.key === KARPENTER_POOL_LABEL && karpenterApi && !np) return { ready: false, reason: 'missing-component', detail: `--set autoscaler.pool=${asked}: no NodePool ${pool.value} (there are ${nodePools.map((p) => p.metadata!.name).join(', ') || 'none'})`, remedy: 'name a NodePool that exists', found };
       if (np) choice = karpenterChoice(pool, np);
       else if (cas.length) {
         const d = clusterAutoscalerEmptyDelay(cas[0]!.args);
-        choice = { pool, kind: 'cluster-autoscaler', autoscaler: `Cluster Autoscaler (${cas[0]!.name})`, taints: [], emptyNodeDelayMs: d.ms, delaySource: d.source, ...(d.ms === Infinity ? { keepsNodes: d.source } : {}) };
+        choice = { pool, kind: 'cluster-autoscaler', autoscaler: `Cluster Autoscaler (${cas[0]!.name})`, taints: [], emptyNodeDelayMs: d.ms, delaySource: d.source };
       } else choice = { pool, kind: 'unknown', autoscaler: karpenterApi ? 'Karpenter (no NodePool labels its nodes so)' : 'the autoscaler of the pool you named (none kaic recognises: a managed one?)', taints: [] };
     } else if (nodePools.length) {
       const carrying = nodePools.map((p) => ({ p, why: nodePoolCarries(p, accel, cluster.nodes) })).filter((x) => x.why);
@@ -159,10 +160,8 @@ type Event = { reason?: string; message?: string; source?: { component?: string 
 const idOf = (n: V1Node): NodeId => ({ name: n.metadata!.name!, uid: n.metadata!.uid! });
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const serverTime = (t: unknown) => Date.parse(String(t ?? ''));
-const podScheduled = (p: V1Pod | undefined) => p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
 /** The object of that name in a wait's items (keyed `namespace/name`). */
 const only = <T>(m: ReadonlyMap<string, unknown>, name: string) => [...m.values()].find((o) => (o as { metadata?: { name?: string } }).metadata?.name === name) as T | undefined;
-const requests = (p: V1Pod, resource: string) => (p.spec?.containers ?? []).reduce((n, ct) => n + (parseQuantity((ct.resources?.requests?.[resource] ?? ct.resources?.limits?.[resource]) as string | undefined) ?? 0), 0);
 const eventText = (e: Event) => `${e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? ''} ${e.source?.component || e.reportingComponent || '?'} ${e.reason ?? ''}: ${e.message ?? ''}`.trim();
 const fromAutoscaler = (e: Event) => /karpenter|cluster-autoscaler/i.test(e.source?.component || e.reportingComponent || '');
 const unfinished = (p: V1Pod) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
@@ -212,7 +211,7 @@ class Run {
       return v !== undefined && v !== this.pool.value;
     };
     return pods
-      .filter((p) => p.metadata?.namespace !== this.s.namespace && !p.spec?.nodeName && podScheduled(p)?.reason === 'Unschedulable' && requests(p, this.env.resource) > 0 && !pinned(p) && !otherPool(p))
+      .filter((p) => p.metadata?.namespace !== this.s.namespace && !p.spec?.nodeName && podScheduled(p)?.reason === 'Unschedulable' && podRequest(p, this.env.resource) > 0 && !pinned(p) && !otherPool(p))
       .map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`);
   }
 
@@ -398,8 +397,10 @@ class Run {
   async scaleDown(c: CaseHandle): Promise<void> {
     const { s, env } = this;
     const added = this.added!;
-    if (env.choice.keepsNodes) return c.notRun('control-failed', `the pool is configured never to remove an empty node (${env.choice.keepsNodes})`, 'prove on a pool that scales down, or change that setting');
     const delay = env.choice.emptyNodeDelayMs;
+    // An empty-node delay of never (consolidateAfter: Never, --scale-down-enabled=false) keeps nodes too.
+    const keeps = env.choice.keepsNodes ?? (delay === Infinity ? env.choice.delaySource : undefined);
+    if (keeps) return c.notRun('control-failed', `the pool is configured never to remove an empty node (${keeps})`, 'prove on a pool that scales down, or change that setting');
     const timeoutMs = s.settings['autoscaler.scaleDownTimeout'] ?? (delay !== undefined ? delay + SCALE_DOWN_SLACK_MS : DEFAULT_SCALE_DOWN_MS);
     await s.remove({ apiVersion: 'v1', kind: 'Pod', name: TRIGGER }, { wait: true });
     const deleted = Date.now();

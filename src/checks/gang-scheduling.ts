@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type CaseHandle, type CheckScope } from './api.js';
 import { choice, duration, integer } from './settings.js';
 import { isReadyNode } from './support/nodes.js';
-import { boundPods, onNodes, podsOf, restrictedPod } from './support/pods.js';
+import { boundPods, onNodes, podScheduled, podsOf, restrictedPod } from './support/pods.js';
 import { usedOnNode } from './support/capacity.js';
 import { formatQuantity, parseQuantity } from './support/quantity.js';
 import { acceleratorNodes, tolerationsForNodes } from './profiles/accelerators.js';
@@ -102,7 +102,6 @@ async function freeCapacity(env: Env, s: CheckScope): Promise<Map<string, number
   return out;
 }
 
-const scheduledCondition = (p: V1Pod) => p.status?.conditions?.find((x) => x.type === 'PodScheduled');
 const describeFree = (env: Env, free: Map<string, number>) => [...free].map(([n, f]) => `${n}=${formatQuantity(f, env.resource)}`).join(', ');
 
 /**
@@ -213,7 +212,7 @@ async function fitsTogether(env: Env, s: CheckScope<Settings>, c: CaseHandle, gr
   if (!setup) return;
   const gang = await env.solver.submit!(s, { group, members, podSpec: memberSpec(env, s, formatQuantity(unit, env.resource)), setup });
   if (gang.notTaken) return c.notRun('control-failed', `${gang.notTaken}: a gang bound without it proves nothing`, "label the run namespace as the solver's namespace selector wants, or choose another solver (--set gang.scheduler=...)");
-  const r = await s.waitFor({ apiVersion: 'v1', kind: 'Pod', labelSelector: gang.selector }, `all ${members} pods of gang ${group} to be bound`, (m) => (boundPods(m).length === members ? boundPods(m) : undefined), { timeoutMs: 90_000, describe: (m) => `${boundPods(m).length} of ${members} bound; ${podsOf(m).map((p) => scheduledCondition(p)?.message).filter(Boolean)[0] ?? ''}` });
+  const r = await s.waitFor({ apiVersion: 'v1', kind: 'Pod', labelSelector: gang.selector }, `all ${members} pods of gang ${group} to be bound`, (m) => (boundPods(m).length === members ? boundPods(m) : undefined), { timeoutMs: 90_000, describe: (m) => `${boundPods(m).length} of ${members} bound; ${podsOf(m).map((p) => podScheduled(p)?.message).filter(Boolean)[0] ?? ''}` });
   const word = await gang.word(r.ok ? r.value : await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', labelSelector: gang.selector }));
   await keepEvidence(s, gang);
   if (!r.ok) {
@@ -227,7 +226,7 @@ async function fitsTogether(env: Env, s: CheckScope<Settings>, c: CaseHandle, gr
     return c.fail(`all ${members} members of a gang that fits are bound`, `${r.message}; ${word.text}`);
   }
   if (word.kind !== 'taken') return c.notRun('control-failed', `the gang's pods were bound, but not through ${env.solver.title}: ${word.text}`, "check the solver's webhook and its integrations");
-  const times = r.value.map((p) => Date.parse(String(scheduledCondition(p)?.status === 'True' ? scheduledCondition(p)?.lastTransitionTime : ''))).filter((t) => !Number.isNaN(t));
+  const times = r.value.map((p) => Date.parse(String(podScheduled(p)?.status === 'True' ? podScheduled(p)?.lastTransitionTime : ''))).filter((t) => !Number.isNaN(t));
   if (times.length !== members) return c.fail('each member records when it was scheduled', `${times.length} of ${members} pods have a PodScheduled=True time`);
   const spread = Math.max(...times) - Math.min(...times);
   if (spread > spreadMs) return c.fail(`members bound together (within ${spreadMs / 1000}s)`, `bind times spread over ${spread / 1000}s`);

@@ -75,6 +75,24 @@ test("a pool with a node another tenant uses: kaic holds that node's free GPUs (
   }
 });
 
+test('a NodePool that never removes empty nodes (consolidateAfter: Never) scales up, and its scale-down is NOT-RUN saying so, never a wait to the deadline', async () => {
+  const kc = loadKubeConfig({ kubeconfig });
+  const path = `/apis/karpenter.sh/v1/nodepools/${KARPENTER_POOL}`;
+  await rawRequest(kc, 'PATCH', path, { spec: { disruption: { consolidateAfter: 'Never' } } }, { contentType: 'application/merge-patch+json' });
+  try {
+    const r = await runSuite({ checklist: await checklist('v1.37'), kubeconfig, only: ['cluster_autoscaling'], settings: FAST });
+    assert.equal(caseOf(r, 'ScaleUp').verdict, 'pass');
+    assert.equal(caseOf(r, 'ScaleDown').reason, 'control-failed');
+    assert.match(text(caseOf(r, 'ScaleDown')), /never to remove an empty node \(NodePool gpu: consolidateAfter Never\)/);
+    assert.ok(check(r).finishedAt - check(r).startedAt < 2 * 60_000);
+    assert.deepEqual(await leftovers(kubeconfig, r.runId), []);
+  } finally {
+    await rawRequest(kc, 'PATCH', path, karpenterNodePool(), { contentType: 'application/merge-patch+json' });
+    // Karpenter removes the node kaic's trigger left once consolidation is back on.
+    for (let i = 0; i < 240 && (await poolNodes()).length; i++) await new Promise((res) => setTimeout(res, 500));
+  }
+});
+
 test("a pool already at its maximum (the NodePool's GPU limit reached) adds nothing: FAIL, with Karpenter's own word; nothing to remove is NOT-RUN", async () => {
   const kc = loadKubeConfig({ kubeconfig });
   const path = `/apis/karpenter.sh/v1/nodepools/${KARPENTER_POOL}`;

@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckScope, ClusterFacts } from '../api.js';
+import { podScheduled } from '../support/pods.js';
 import { kueueSolver } from './gang-kueue.js';
 import { volcanoSolver } from './gang-volcano.js';
 
@@ -82,7 +83,7 @@ const native: GangSolver = {
     return {
       selector: `kaic.dev/gang=${g.group}`,
       async word(pods) {
-        const verdicts = pods.map((p) => p.status?.conditions?.find((x) => x.type === 'PodScheduled')).filter((x) => x && x.status === 'False');
+        const verdicts = pods.map(podScheduled).filter((x) => x && x.status === 'False');
         const own = verdicts.find((x) => nativeGangReason(x!.reason ?? '', x!.message ?? ''));
         if (own) return { kind: 'held', text: `scheduler: "${own.message}"` };
         if (pods.length && pods.every((p) => p.spec?.nodeName)) return { kind: 'taken', text: 'every member bound' };

@@ -8,7 +8,9 @@ import { parseQuantity } from './quantity.js';
  */
 export async function usedOnNode(s: CheckScope, node: string, resource: string): Promise<number> {
   const pods = await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: '', fieldSelector: `spec.nodeName=${node}`, cached: true });
-  return pods
-    .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
-    .reduce((n, p) => n + (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity((ct.resources?.requests?.[resource] ?? ct.resources?.limits?.[resource]) as string | undefined) ?? 0), 0), 0);
+  return pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').reduce((n, p) => n + podRequest(p, resource), 0);
 }
+
+/** How much of `resource` a pod's containers ask for (requests, else limits, as the scheduler counts them). */
+export const podRequest = (p: V1Pod, resource: string): number =>
+  (p.spec?.containers ?? []).reduce((m, ct) => m + (parseQuantity((ct.resources?.requests?.[resource] ?? ct.resources?.limits?.[resource]) as string | undefined) ?? 0), 0);

@@ -28,9 +28,12 @@ export const onNodes = (nodes: readonly string[]) => ({
 
 export const podsOf = (m: ReadonlyMap<string, unknown>) => [...m.values()] as V1Pod[];
 
+/** A pod's PodScheduled condition, the scheduler's word on it. */
+export const podScheduled = (p: V1Pod | undefined) => p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+
 /** The scheduler's own "cannot place this pod", or undefined when it never said so. */
 export async function schedulerRefused(s: CheckScope, pod: string): Promise<string | undefined> {
   const p = await s.get<V1Pod>({ apiVersion: 'v1', kind: 'Pod', name: pod });
-  const cond = p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
+  const cond = podScheduled(p);
   return cond?.status === 'False' && cond.reason === 'Unschedulable' ? cond.message ?? 'Unschedulable' : undefined;
 }
