@@ -103,6 +103,7 @@ export function nodeBinaries(v = readVersions()): RealNodeBinaries {
     traefik: join(bin, `traefik-${v.TRAEFIK_VERSION}`, 'traefik'),
     traefikWeightsIgnored: join(bin, `traefik-${v.TRAEFIK_VERSION}-weights-ignored`, 'traefik'),
     gatewayCrds: join(bin, `gateway-api-${v.GATEWAY_API_VERSION}`, 'crds'),
+    dranet: join(bin, `dranet-${v.DRANET_VERSION}`, 'dranet'),
     pause: join(kaicNode, 'pause'),
     runc: '/usr/sbin/runc',
     cniBin: '/usr/lib/cni',

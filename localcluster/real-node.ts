@@ -76,6 +76,8 @@ export interface RealNodeTwin {
   readonly vgpuWithoutDevices?: boolean;
   /** The Gateway implementation is Traefik's twin built with HTTPRoute weights ignored (every backendRef weight 1). */
   readonly gatewayIgnoresWeights?: boolean;
+  /** The secondary network's interfaces are published and handed to pods, but their fabric is cut (no bridge between them). */
+  readonly networkDisconnected?: boolean;
 }
 
 export interface RealNodeBinaries {
@@ -100,6 +102,8 @@ export interface RealNodeBinaries {
   readonly traefikWeightsIgnored: string;
   /** The Gateway API's standard-channel CRDs (a folder of YAML files). */
   readonly gatewayCrds: string;
+  /** DRANET (github.com/google/dranet): the node's secondary network interfaces as DRA devices. */
+  readonly dranet: string;
   readonly pause: string;
   readonly runc: string;
   readonly cniBin: string;
@@ -131,7 +135,7 @@ interface Owner {
 
 export class RealNodeError extends Error {}
 
-const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'vgpu-plugin', 'dra-driver', 'gpu-exporter', 'prometheus', 'prometheus-adapter', 'traefik'] as const;
+const COMPONENTS = ['containerd', 'kubelet', 'kube-proxy', 'coredns', 'device-plugin', 'vgpu-plugin', 'dra-driver', 'gpu-exporter', 'prometheus', 'prometheus-adapter', 'traefik', 'hpn-addresses', 'dranet'] as const;
 /**
  * The node's add-ons: host processes started in this order once the node is Ready (each waits until
  * it serves), restarted in it by `setTwin`, stopped in reverse. A new add-on (an autoscaler, an
@@ -142,6 +146,9 @@ const ADD_ONS: readonly { readonly component: Component; start(cfg: RealNodeConf
   { component: 'prometheus', start: (c, ip) => startPrometheus(c, ip) },
   { component: 'prometheus-adapter', start: (c, ip) => startAdapter(c, ip) },
   { component: 'traefik', start: (c, ip) => startGateway(c, ip) },
+  { component: 'dranet', start: (c) => startDranet(c) },
+  // Stopped with DRANET (started by it); listed so that setTwin and stopNode stop it.
+  { component: 'hpn-addresses', start: async () => {} },
 ];
 const isAddOn = (c: Component) => ADD_ONS.some((a) => a.component === c);
 /** The add-ons in the order they stop: the last started first. */
@@ -252,6 +259,9 @@ function listNetns(): string[] {
   return existsSync('/run/netns') ? readdirSync('/run/netns') : [];
 }
 
+/** NRI plugins connect to the default socket only (DRANET has no flag for another): stopNode removes it. */
+const NRI_SOCKET = '/var/run/nri/nri.sock';
+
 function containerdConfig(bin: RealNodeBinaries): string {
   // containerd 2.x config version 3. CDI is on by default in 2.x; the spec dir is the node's own.
   return `version = 3
@@ -278,6 +288,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     bin_dirs = [${JSON.stringify(bin.cniBin)}]
     conf_dir = ${JSON.stringify(NODE_PATHS.cniConf)}
     max_conf_num = 1
+
+# NRI, for DRANET (it moves a claimed network interface into the pod's namespace), at the default socket.
+[plugins."io.containerd.nri.v1.nri"]
+  disable = false
+  socket_path = ${JSON.stringify(NRI_SOCKET)}
 
 [plugins."io.containerd.cri.v1.images"]
   [plugins."io.containerd.cri.v1.images".pinned_images]
@@ -544,7 +559,7 @@ export async function startNode(cfg: RealNodeConfig, nodeIP: string): Promise<vo
 }
 
 function twinText(t?: RealNodeTwin): string {
-  const s = [t?.vgpuWithoutDevices && 'virtual GPUs granted without device files', t?.gatewayIgnoresWeights && 'the Gateway implementation ignores HTTPRoute weights', t?.adapterDown && 'prometheus-adapter down', t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
+  const s = [t?.vgpuWithoutDevices && 'virtual GPUs granted without device files', t?.gatewayIgnoresWeights && 'the Gateway implementation ignores HTTPRoute weights', t?.networkDisconnected && 'the secondary network is cut', t?.adapterDown && 'prometheus-adapter down', t?.prometheus && `prometheus: ${t.prometheus}`, t?.metrics && `metrics exporter: ${t.metrics}`, t?.shareAllDevices && 'device plugin shares all devices', t?.draCdiExposesAllDevices && 'DRA CDI spec exposes all devices', t?.injectedDriverVersion && `containers get driver ${t.injectedDriverVersion}, the node advertises ${SIMULATED_DRIVER_VERSION}`].filter(Boolean);
   return s.length ? ` — SABOTAGED TWIN: ${s.join(', ')}` : '';
 }
 
@@ -768,6 +783,77 @@ async function startAdapter(cfg: RealNodeConfig, nodeIP: string) {
   await waitUntil('prometheus-adapter to serve custom.metrics.k8s.io', available, 60_000);
 }
 
+/**
+ * The secondary network (high_performance_networking): DRANET publishes the node's network
+ * interfaces as DRA devices of driver `dra.net` and, through containerd's NRI, moves a claimed one
+ * into the pod's network namespace with its addresses. The node has no second NIC, so the fabric is
+ * virtual: a bridge with HPN_INTERFACES veth pairs; the pod-side end of each (`kaic-net<n>`, with an
+ * address of HPN_SUBNET) is what DRANET publishes (its filter keeps every other interface of this
+ * machine out), the other end is a port of the bridge. The twin leaves the ports off the bridge.
+ */
+export const DRANET_DRIVER = 'dra.net';
+export const DRANET_DEVICE_CLASS = 'dranet';
+export const HPN_PREFIX = 'kaic-net';
+export const HPN_INTERFACES = 4;
+export const HPN_SUBNET = '192.168.231';
+const HPN_BRIDGE = `${HPN_PREFIX}br`;
+const DRANET_METRICS = 9177;
+
+/** The fabric, made afresh: a pair whose pod end went with a deleted pod's namespace is made again. */
+function makeNetworkFabric(twin?: RealNodeTwin) {
+  removeNetworkFabric();
+  sh('ip', ['link', 'add', HPN_BRIDGE, 'type', 'bridge']);
+  sh('ip', ['link', 'set', HPN_BRIDGE, 'up']);
+  for (let i = 0; i < HPN_INTERFACES; i++) {
+    const end = `${HPN_PREFIX}${i}`;
+    const port = `${HPN_PREFIX}${i}p`;
+    sh('ip', ['link', 'add', end, 'type', 'veth', 'peer', 'name', port]);
+    sh('ip', ['addr', 'add', `${HPN_SUBNET}.${i + 1}/24`, 'dev', end]);
+    if (!twin?.networkDisconnected) sh('ip', ['link', 'set', port, 'master', HPN_BRIDGE]);
+    sh('ip', ['link', 'set', port, 'up']);
+    sh('ip', ['link', 'set', end, 'up']);
+  }
+}
+
+function removeNetworkFabric() {
+  for (const l of sh('ip', ['-o', 'link', 'show'], { allowFail: true }).out.split('\n')) {
+    const name = /^\d+: ([^@:]+)/.exec(l)?.[1];
+    if (name?.startsWith(HPN_PREFIX) && !name.endsWith('br')) spawnSync('ip', ['link', 'delete', name]);
+  }
+  spawnSync('ip', ['link', 'delete', HPN_BRIDGE]);
+}
+
+async function startDranet(cfg: RealNodeConfig) {
+  makeNetworkFabric(cfg.twin);
+  // DRANET gives an interface back without its addresses when the pod goes; a host's network
+  // configuration (systemd-networkd, DHCP) would set them again, and so does this loop.
+  const keep = Array.from({ length: HPN_INTERFACES }, (_, i) => `ip addr replace ${HPN_SUBNET}.${i + 1}/24 dev ${HPN_PREFIX}${i} 2>/dev/null`).join('; ');
+  startProcess('hpn-addresses', '/bin/sh', ['-c', `while :; do ${keep}; sleep 1; done`], cfg.logs);
+  kubectl(cfg, ['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-real-node', '-f', '-'], JSON.stringify({
+    apiVersion: 'resource.k8s.io/v1',
+    kind: 'DeviceClass',
+    metadata: { name: DRANET_DEVICE_CLASS, labels: { 'kaic.dev/real-node': 'true' } },
+    spec: { selectors: [{ cel: { expression: `device.driver == "${DRANET_DRIVER}"` } }] },
+  }));
+  startProcess('dranet', cfg.bin.dranet, [
+    '--kubeconfig', cfg.kubeconfig,
+    '--hostname-override', REAL_NODE_NAME,
+    '--bind-address', `127.0.0.1:${DRANET_METRICS}`,
+    // Only the fabric's pod ends: DRANET would otherwise publish (and hand out) this machine's own NICs.
+    '--filter', `"dra.net/ifName" in attributes && attributes["dra.net/ifName"].StringValue.matches("^${HPN_PREFIX}[0-9]+$")`,
+    '--v=2',
+  ], cfg.logs, { TMPDIR: NODE_PATHS.run });
+  // The fabric is new (new hardware addresses): wait until every interface is published as it is now,
+  // not as a previous fabric's slice still says.
+  const want = Array.from({ length: HPN_INTERFACES }, (_, i) => `${HPN_PREFIX}${i}=${readFileSync(`/sys/class/net/${HPN_PREFIX}${i}/address`, 'utf8').trim()}`).sort().join(' ');
+  const published = () => {
+    assertRunning(cfg, ['dranet']);
+    const r = kubectl(cfg, ['get', 'resourceslices', '--field-selector', `spec.nodeName=${REAL_NODE_NAME},spec.driver=${DRANET_DRIVER}`, '-o', 'jsonpath={range .items[*]}{range .spec.devices[*]}{.name}={.attributes.dra\\.net/mac.string} {end}{end}'], undefined, true);
+    return r.ok ? r.out.trim().split(/\s+/).filter((d) => d.startsWith(HPN_PREFIX)).sort().join(' ') : r.err;
+  };
+  await waitUntil(`DRANET to publish the ${HPN_INTERFACES} ${HPN_PREFIX} interfaces as they are (${want})`, () => (published() === want ? true : undefined), 90_000, published);
+}
+
 export const GATEWAY_PORT = 80;
 export const GATEWAY_CLASS = 'traefik';
 const TRAEFIK_CONTROLLER = 'traefik.io/gateway-controller';
@@ -967,17 +1053,17 @@ function removeCgroups() {
 }
 
 /** What the node leaves on the machine; all zero after `stopNode`. */
-export function nodeFootprint(bin: Pick<RealNodeBinaries, 'kubelet' | 'containerd' | 'containerdShim' | 'kubeProxy' | 'coredns' | 'devicePlugin' | 'draKubeletPlugin'> & Partial<Pick<RealNodeBinaries, 'traefik'>>) {
+export function nodeFootprint(bin: Pick<RealNodeBinaries, 'kubelet' | 'containerd' | 'containerdShim' | 'kubeProxy' | 'coredns' | 'devicePlugin' | 'draKubeletPlugin'> & Partial<Pick<RealNodeBinaries, 'traefik' | 'dranet'>>) {
   const links = (() => {
     const r = sh('ip', ['-o', 'link', 'show'], { allowFail: true }).out.split('\n');
-    return r.filter((l) => l.includes(CNI_BRIDGE) || / veth[0-9a-f]+@/.test(l)).length;
+    return r.filter((l) => l.includes(CNI_BRIDGE) || / veth[0-9a-f]+@/.test(l) || l.includes(`: ${HPN_PREFIX}`)).length;
   })();
   const cgroups = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup').filter((h) => existsSync(join('/sys/fs/cgroup', h, 'kubepods'))).length : 0;
   return {
     kubelet: processesOf([bin.kubelet]).length,
     containerd: processesOf([bin.containerd]).length,
     shims: processesOf([bin.containerdShim]).length,
-    otherComponents: processesOf([bin.kubeProxy, bin.coredns, bin.devicePlugin, bin.draKubeletPlugin, ...(bin.traefik ? [bin.traefik] : [])]).length,
+    otherComponents: processesOf([bin.kubeProxy, bin.coredns, bin.devicePlugin, bin.draKubeletPlugin, ...(bin.traefik ? [bin.traefik] : []), ...(bin.dranet ? [bin.dranet] : [])]).length,
     containerProcesses: podProcesses().length,
     mounts: nodeMounts().length,
     netns: listNetns().filter((n) => n.startsWith('cni-')).length,
@@ -1036,6 +1122,8 @@ export function stopNode(o: { bin: RealNodeBinaries; kubeconfig?: string; log?: 
     if (veth) spawnSync('ip', ['link', 'delete', veth]);
   }
   spawnSync('ip', ['link', 'delete', CNI_BRIDGE]);
+  removeNetworkFabric();
+  rmSync(NRI_SOCKET, { force: true });
   removeOwnIptables();
   removeCgroups();
   if (owner) {

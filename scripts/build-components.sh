@@ -17,6 +17,7 @@
 #   $KAIC_CACHE/bin/jobset-<ver>/{jobset,crds/*.yaml,webhooks.yaml}  (JobSet's manager, likewise)
 #   $KAIC_CACHE/bin/trainer-<ver>/{trainer,crds/*.yaml,webhooks.yaml}  (Kubeflow Trainer's manager, likewise)
 #   $KAIC_CACHE/bin/karpenter-<ver>/{karpenter,crds/*.yaml}   (Karpenter with its kwok cloud provider, and its CRDs)
+#   $KAIC_CACHE/bin/dranet-<ver>/dranet   (DRANET: host network interfaces as DRA devices, moved into pods by NRI)
 #   $KAIC_CACHE/bin/kaic-node-<source hash>/{kaic-device-plugin,kaic-gpu-exporter,pause}   (localcluster/device-plugin, gpu-exporter, pause)
 # A warm run finds every binary and returns in well under a second.
 set -euo pipefail
@@ -45,6 +46,7 @@ kueue_dir="$cache/bin/kueue-$KUEUE_VERSION"
 jobset_dir="$cache/bin/jobset-$JOBSET_VERSION"
 karpenter_dir="$cache/bin/karpenter-$KARPENTER_VERSION"
 trainer_dir="$cache/bin/trainer-$TRAINER_VERSION"
+dranet_dir="$cache/bin/dranet-$DRANET_VERSION"
 # kaic's own node programs are versioned by their source.
 node_src_hash="$(cd "$here/localcluster" && cat device-plugin/go.mod device-plugin/go.sum device-plugin/*.go gpu-exporter/go.mod gpu-exporter/*.go pause/go.mod pause/*.go | sha256sum | cut -c1-12)"
 kaic_node_dir="$cache/bin/kaic-node-$node_src_hash"
@@ -295,6 +297,10 @@ build_karpenter() {
 }
 
 # kaic's device plugin and the pause program, from this repository.
+# DRANET (github.com/google/dranet; the sigs.k8s.io path is refused by the module proxy), for
+# high_performance_networking.
+build_dranet() { build_go_tool dranet "$DRANET_VERSION" "$dranet_dir" dranet github.com/google/dranet/cmd/dranet; }
+
 build_kaic_node() {
   local out="$kaic_node_dir" log="$log_dir/kaic-node.log"
   have_all "$out/kaic-device-plugin" "$out/kaic-gpu-exporter" "$out/pause" && return 0
@@ -311,11 +317,11 @@ build_kaic_node() {
 
 start=$(date +%s)
 case "${1:-all}" in
-  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter; build_gateway_api; build_traefik; build_traefik_twin; build_kueue; build_jobset; build_trainer; build_karpenter ;;
+  all) build_kwok; build_etcd; build_k8s; build_kaic_node; build_containerd; build_coredns; build_dra_driver; build_prometheus; build_adapter; build_gateway_api; build_traefik; build_traefik_twin; build_kueue; build_jobset; build_trainer; build_karpenter; build_dranet ;;
   k8s) build_k8s ;; etcd) build_etcd ;; kwok) build_kwok ;;
-  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; traefik) build_traefik; build_traefik_twin ;; gateway-api) build_gateway_api ;; kueue) build_kueue ;; jobset) build_jobset ;; trainer) build_trainer ;; karpenter) build_karpenter ;; kaic-node) build_kaic_node ;;
+  containerd) build_containerd ;; coredns) build_coredns ;; dra-driver) build_dra_driver ;; prometheus) build_prometheus ;; prometheus-adapter) build_adapter ;; traefik) build_traefik; build_traefik_twin ;; gateway-api) build_gateway_api ;; kueue) build_kueue ;; jobset) build_jobset ;; trainer) build_trainer ;; karpenter) build_karpenter ;; dranet) build_dranet ;; kaic-node) build_kaic_node ;;
   paths) ;;
-  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|prometheus|prometheus-adapter|traefik|gateway-api|kueue|jobset|trainer|karpenter|kaic-node|paths)" ;;
+  *) die "unknown target '$1' (all|k8s|etcd|kwok|containerd|coredns|dra-driver|prometheus|prometheus-adapter|traefik|gateway-api|kueue|jobset|trainer|karpenter|dranet|kaic-node|paths)" ;;
 esac
 echo "KUBE_BIN=$k8s_dir"
 echo "ETCD_BIN=$etcd_dir"

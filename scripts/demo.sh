@@ -24,7 +24,7 @@ esac
 echo
 echo "== the checks that need running containers, on the real node (DRA example driver, kaic's device plugin and GPU exporter, Prometheus and its adapter, Traefik behind the Gateway API)"
 set +e
-kaic run --version v1.37 --kubeconfig .kaic/kubeconfig --only secure_accelerator_access,gpu_sharing,driver_runtime_management,virtualized_accelerator,accelerator_metrics,ai_service_metrics,pod_autoscaling,ai_inference,workload_sandboxing --accelerator example "${checklists[@]}" -o "$out/real-node"
+kaic run --version v1.37 --kubeconfig .kaic/kubeconfig --only secure_accelerator_access,gpu_sharing,driver_runtime_management,virtualized_accelerator,accelerator_metrics,ai_service_metrics,pod_autoscaling,ai_inference,high_performance_networking,workload_sandboxing --accelerator example "${checklists[@]}" -o "$out/real-node"
 code=$?
 set -e
 case $code in

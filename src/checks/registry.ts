@@ -7,6 +7,7 @@ import draSupport from './dra-support.js';
 import driverRuntimeManagement from './driver-runtime-management.js';
 import gangScheduling from './gang-scheduling.js';
 import gpuSharing from './gpu-sharing.js';
+import highPerformanceNetworking from './high-performance-networking.js';
 import podAutoscaling from './pod-autoscaling.js';
 import robustController from './robust-controller.js';
 import secureAcceleratorAccess from './secure-accelerator-access.js';
@@ -14,4 +15,4 @@ import virtualizedAccelerator from './virtualized-accelerator.js';
 import workloadSandboxing from './workload-sandboxing.js';
 
 /** One check per requirement id; a requirement without one is NOT-RUN ("no automated check yet"). */
-export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling, aiInference, virtualizedAccelerator, robustController, clusterAutoscaling] as Check[]).map((c) => [c.id, c]));
+export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling, aiInference, virtualizedAccelerator, robustController, clusterAutoscaling, highPerformanceNetworking] as Check[]).map((c) => [c.id, c]));
