@@ -15,7 +15,20 @@ export interface NetDevice {
   readonly mac: string;
   /** The first IPv4 address with its prefix (`192.168.1.2/24`), when published. */
   readonly ipv4?: string;
+  readonly type?: string;
+  readonly virtual?: boolean;
+  readonly rdma?: boolean;
 }
+
+/**
+ * Interfaces that carry the node's own or its pods' networking (overlay tunnels, bridges, IPVS,
+ * CNI devices): a driver may publish them (DRANET's default filter drops only veths), but claiming
+ * one would cut the node's networking for the run. Never candidates.
+ */
+const INFRASTRUCTURE_TYPE = /^(bridge|vxlan|ipip|gre|gretap|ip6gre|ip6tnl|sit|tun|tuntap|dummy|wireguard|geneve|vrf|openvswitch|ipvlan)$/;
+const INFRASTRUCTURE_NAME = /^(kube-ipvs|flannel|cni|cali|vxlan|tunl|weave|docker|cilium|lxc|antrea|ovn|genev|br-|virbr|nodelocaldns)/;
+export const isInfrastructure = (d: Pick<NetDevice, 'ifName' | 'type'>) => INFRASTRUCTURE_NAME.test(d.ifName) || (!!d.type && INFRASTRUCTURE_TYPE.test(d.type));
+const NO_MAC = /^(00:){5}00$|^$/;
 
 interface Env {
   readonly gv: string;
@@ -38,7 +51,7 @@ interface Env {
 export const NET_PROBE_PORT = 8080;
 const PROBE_TRIES = 20;
 /** Each try: one request of at most 3 s (the second only once the first answered), then 1 s. */
-const CLIENT_MAX_MS = PROBE_TRIES * 4_000 + 30_000;
+const CLIENT_MAX_MS = (PROBE_TRIES + 10) * 4_000 + 30_000;
 
 /** Prints every interface (name, hardware address, byte counters) and every address, as marker lines. */
 function listInterfaces(tag: string): string {
@@ -54,12 +67,14 @@ export function serverCommand(): string[] {
  * The client: lists its interfaces, asks the server at `address` for its name and for the address
  * the request came from (retrying while the path comes up), lists the counters again, then sleeps.
  */
-export function clientCommand(address: string): string[] {
+export function clientCommand(address: string, podAddress: string): string[] {
   const url = `http://${address}:${NET_PROBE_PORT}`;
   // `timeout`, not wget's -T: Debian's busybox-static wget crashes with -T.
-  const get = (path: string) => `$(timeout 3 wget -q -O - ${url}${path} 2>/dev/null)`;
-  const ask = `i=0; while [ $i -lt ${PROBE_TRIES} ]; do H=${get('/hostname')} && C=${get('/clientip')} && break; H=; C=; sleep 1; i=$((i+1)); done`;
-  return ['sh', '-c', `${listInterfaces('if')}; ${ask}; echo "KNET hostname: $H"; echo "KNET clientip: $C"; ${listInterfaces('after')}; echo 'KNET done'; sleep 3600`];
+  const get = (u: string, path: string) => `$(timeout 3 wget -q -O - ${u}${path} 2>/dev/null)`;
+  // The control first: the server answers this client over the pod network (so the client's tools work, and the server serves).
+  const control = `i=0; while [ $i -lt 10 ]; do P=${get(`http://${podAddress}:${NET_PROBE_PORT}`, '/hostname')} && break; P=; sleep 1; i=$((i+1)); done`;
+  const ask = `i=0; while [ $i -lt ${PROBE_TRIES} ]; do H=${get(url, '/hostname')} && C=${get(url, '/clientip')} && break; H=; C=; sleep 1; i=$((i+1)); done`;
+  return ['sh', '-c', `${listInterfaces('if')}; ${control}; echo "KNET primary: $P"; ${ask}; echo "KNET hostname: $H"; echo "KNET clientip: $C"; ${listInterfaces('after')}; echo 'KNET done'; sleep 3600`];
 }
 
 export interface Iface {
@@ -74,6 +89,8 @@ export interface NetView {
   readonly interfaces: readonly Iface[];
   readonly after: readonly Iface[];
   readonly hostname?: string;
+  /** The server's name as it answered over the pod network (the client's control). */
+  readonly primary?: string;
   /** The address the server saw the request come from (`ip:port` → ip). */
   readonly clientIp?: string;
 }
@@ -92,8 +109,9 @@ export function parseNetView(log: string): NetView {
   const value = (k: string) => lines.find((l) => l.startsWith(`KNET ${k}: `))?.slice(`KNET ${k}: `.length).trim() || undefined;
   const client = value('clientip');
   const clientIp = client ? client.replace(/:\d+$/, '').replace(/^\[|\]$/g, '') : undefined;
-  return { done: lines.includes('KNET done'), interfaces: ifs('if'), after: ifs('after'), ...(value('hostname') ? { hostname: value('hostname')! } : {}), ...(clientIp ? { clientIp } : {}) };
+  return { done: lines.includes('KNET done'), interfaces: ifs('if'), after: ifs('after'), ...(value('hostname') ? { hostname: value('hostname')! } : {}), ...(value('primary') ? { primary: value('primary')! } : {}), ...(clientIp ? { clientIp } : {}) };
 }
+
 
 const ipOf = (cidr: string) => cidr.split('/')[0]!;
 
@@ -110,12 +128,28 @@ export function ipv4Network(cidr: string): string | undefined {
 /** Two free interfaces in one IPv4 network (they can reach each other), on different devices; nodes where containers run first. */
 export function pickPair(devices: readonly NetDevice[]): [NetDevice, NetDevice] | undefined {
   const byNet = new Map<string, NetDevice[]>();
-  for (const d of devices) {
+  for (const d of [...devices].sort((x, y) => rank(y) - rank(x))) {
     const net = d.ipv4 ? ipv4Network(d.ipv4) : undefined;
     if (net) byNet.set(net, [...(byNet.get(net) ?? []), d]);
   }
-  for (const list of byNet.values()) if (list.length >= 2) return [list[0]!, list[1]!];
+  for (const list of byNet.values()) {
+    const other = list.find((d) => ipOf(d.ipv4!) !== ipOf(list[0]!.ipv4!));
+    if (other) return [list[0]!, other];
+  }
   return undefined;
+}
+
+/** RDMA interfaces first, then physical ones: what a high-performance network is made of. */
+const rank = (d: NetDevice) => Number(d.rdma === true) * 2 + Number(d.virtual === false);
+
+/**
+ * The interfaces kaic may claim: not infrastructure, with a hardware address no other published
+ * interface shares (VLANs and bond members share their parent's), best first.
+ */
+export function candidates(devices: readonly NetDevice[]): NetDevice[] {
+  const count = new Map<string, number>();
+  for (const d of devices) count.set(d.mac.toLowerCase(), (count.get(d.mac.toLowerCase()) ?? 0) + 1);
+  return devices.filter((d) => !isInfrastructure(d) && !NO_MAC.test(d.mac) && count.get(d.mac.toLowerCase()) === 1).sort((x, y) => rank(y) - rank(x));
 }
 
 /** The devices of a driver's complete pools, as interfaces (those publishing a name and a hardware address). */
@@ -128,10 +162,15 @@ export function netDevices(slices: readonly Slice[], profile: NetworkDriverProfi
     for (const d of sl.spec.devices ?? []) {
       const a = attributesOf(d);
       const ifName = attributeText(a[profile.attributes.ifName]);
-      const mac = attributeText(a[profile.attributes.mac])?.toLowerCase();
-      const ipv4 = profile.attributes.ipv4 ? attributeText(a[profile.attributes.ipv4])?.split(',').map((x) => x.trim()).find((x) => ipv4Network(x)) : undefined;
+      const mac = attributeText(a[profile.attributes.mac]);
+      // A host address (/32, a service VIP) is no network two interfaces share.
+      const ipv4 = profile.attributes.ipv4 ? attributeText(a[profile.attributes.ipv4])?.split(',').map((x) => x.trim()).find((x) => ipv4Network(x) && !x.endsWith('/32')) : undefined;
+      const type = profile.attributes.type ? attributeText(a[profile.attributes.type]) : undefined;
+      const flag = (k?: string) => (k && a[k]?.bool !== undefined ? { value: a[k]!.bool! } : undefined);
+      const virtual = flag(profile.attributes.virtual);
+      const rdma = flag(profile.attributes.rdma);
       if (!ifName || !mac) bare.push(`${sl.spec.pool.name}/${d.name}`);
-      else devices.push({ node: sl.spec.nodeName, pool: sl.spec.pool.name, device: d.name, ifName, mac, ...(ipv4 ? { ipv4 } : {}) });
+      else devices.push({ node: sl.spec.nodeName, pool: sl.spec.pool.name, device: d.name, ifName, mac, ...(ipv4 ? { ipv4 } : {}), ...(type ? { type } : {}), ...(virtual ? { virtual: virtual.value } : {}), ...(rdma ? { rdma: rdma.value } : {}) });
     }
   }
   return { devices, bare };
@@ -154,7 +193,6 @@ export default defineCheck({
     { group: 'resource.k8s.io', resources: ['resourceclaims'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
     { group: '', resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
     { group: '', resources: ['pods/log'], verbs: ['get'] },
-    { group: '', resources: ['pods/proxy'], verbs: ['get'] },
     { group: 'k8s.cni.cncf.io', resources: ['network-attachment-definitions'], verbs: ['list'] },
   ],
   settings,
@@ -179,14 +217,16 @@ export default defineCheck({
     const slices = await list<Slice>({ apiVersion: gv, kind: 'ResourceSlice' });
     const attrNames = (driver: string) => [...new Set(slices.filter((x) => x.spec.driver === driver).flatMap((x) => (x.spec.devices ?? []).flatMap((d) => Object.keys(attributesOf(d)))))];
     const wanted = cfg['network.deviceClass'];
-    const candidates = classes.map((c) => ({ cls: c, profile: networkProfileFor(driverOf(c), attrNames(driverOf(c))) }));
-    const pick = wanted ? candidates.find((c) => c.cls.metadata.name === wanted) : candidates.find((c) => c.profile && completePools(slices, c.profile.driver, readyNodes).complete.length);
+    const classProfiles = classes.map((c) => ({ cls: c, profile: networkProfileFor(driverOf(c), attrNames(driverOf(c))) }));
+    const pick = wanted ? classProfiles.find((c) => c.cls.metadata.name === wanted) : classProfiles.find((c) => c.profile && completePools(slices, c.profile.driver, readyNodes).complete.length);
     if (wanted && !pick) return { ready: false, reason: 'missing-component', detail: `DeviceClass ${wanted} (--set network.deviceClass) does not exist`, remedy: `DeviceClasses here: ${classes.map((c) => c.metadata.name).join(', ') || 'none'}`, found };
     if (!pick) return unprovable(`no DRA DeviceClass selects a network driver with published devices (DeviceClasses: ${classes.map((c) => c.metadata.name).join(', ') || 'none'})`);
-    const profile = pick.profile ?? { driver: driverOf(pick.cls), name: driverOf(pick.cls), attributes: { ifName: '', mac: '' } };
-    const { devices, bare } = pick.profile ? netDevices(slices, profile, readyNodes) : { devices: [], bare: slices.filter((x) => x.spec.driver === profile.driver).flatMap((x) => (x.spec.devices ?? []).map((d) => `${x.spec.pool.name}/${d.name}`)) };
+    if (!pick.profile) return { ready: false, reason: 'missing-component', detail: `DeviceClass ${pick.cls.metadata.name} selects driver ${driverOf(pick.cls)}, whose devices publish no interface name and hardware address kaic recognises: not a network driver kaic knows`, remedy: 'name the DeviceClass of a DRA network driver (DRANET\'s publishes dra.net/ifName and dra.net/mac)', found };
+    const profile = pick.profile;
+    const { devices, bare } = netDevices(slices, profile, readyNodes);
     const taken = await allocatedDevicesFrom(list, gv);
-    const free = devices.filter((d) => !taken.has(`${profile.driver}/${d.pool}/${d.device}`) && !cluster.isSimulated(d.node));
+    const cordoned = new Set(cluster.nodes.filter((n) => n.spec?.unschedulable).map(nodeName));
+    const free = candidates(devices).filter((d) => !taken.has(`${profile.driver}/${d.pool}/${d.device}`) && !cluster.isSimulated(d.node) && !cordoned.has(d.node));
     Object.assign(found, {
       deviceClass: `${pick.cls.metadata.name} (${profile.name})`,
       interfaces: devices.length ? `${devices.length} on ${[...new Set(devices.map((d) => d.node))].join(', ')}: ${devices.slice(0, 6).map((d) => `${d.ifName}${d.ipv4 ? ` ${d.ipv4}` : ''}`).join(', ')}` : 'none',
@@ -194,7 +234,7 @@ export default defineCheck({
     });
     return {
       ready: true,
-      env: { gv, version: served, deviceClass: pick.cls.metadata.name, profile, free, published: devices.length, bare, others, macs: devices.map((d) => d.mac), tolerations: tolerationsFor(cluster.nodes, cluster.nodes.map(nodeName)), nodeCount: cluster.nodes.length },
+      env: { gv, version: served, deviceClass: pick.cls.metadata.name, profile, free, published: devices.length, bare, others, macs: candidates(devices).map((d) => d.mac.toLowerCase()), tolerations: tolerationsFor(cluster.nodes, cluster.nodes.map(nodeName)), nodeCount: cluster.nodes.length },
       found,
       nodes: [],
     };
@@ -205,7 +245,10 @@ export default defineCheck({
     const one = pair?.[0] ?? env.free[0];
     const node = (d: NetDevice) => d.node;
     const claim = (name: string, selector: string) => ({ apiVersion: env.gv, kind: 'ResourceClaim', metadata: { name }, spec: { devices: { requests: [deviceRequest(env.version, 'net', env.deviceClass, [{ cel: { expression: selector } }])] } } });
-    const byMac = (mac: string) => `${celAttribute(env.profile.attributes.mac)} == ${JSON.stringify(mac)}`;
+    // Guarded: a device without the attribute must not turn the selector into an error for every device.
+    const has = (q: string) => { const i = q.lastIndexOf('/'); return `${JSON.stringify(q.slice(i + 1))} in device.attributes[${JSON.stringify(q.slice(0, i))}]`; };
+    const attrIs = (q: string, v: string) => `${has(q)} && ${celAttribute(q)} == ${JSON.stringify(v)}`;
+    const exactly = (d: Pick<NetDevice, 'ifName' | 'mac'>) => `${attrIs(env.profile.attributes.ifName, d.ifName)} && ${attrIs(env.profile.attributes.mac, d.mac)}`;
     const pod = (name: string, claimName: string | undefined, container: Record<string, unknown>, pinTo?: string): KObject => ({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -229,9 +272,9 @@ export default defineCheck({
     const server = pair?.[1] ?? one;
     const client = pair ? pair[0] : undefined;
     if (server) {
-      await s.apply(claim('net-server', byMac(server.mac)));
+      await s.apply(claim('net-server', exactly(server)));
       await s.apply(pod('net-server', 'net-server', { image: s.images.echo, command: serverCommand() }));
-      await s.apply(claim('net-nowhere', byMac('02:00:00:00:00:00') + ` && ${celAttribute(env.profile.attributes.ifName)} == "kaic-absent"`));
+      await s.apply(claim('net-nowhere', exactly({ ifName: 'kaic-absent', mac: '02:00:00:00:00:00' })));
       await s.apply(pod('net-nowhere', 'net-nowhere', { image: s.images.pause }));
       await s.apply(pod('net-control', undefined, { image: s.images.probe, command: ['sh', '-c', `${listInterfaces('if')}; echo 'KNET done'; sleep 3600`] }, node(server)));
     }
@@ -253,22 +296,25 @@ export default defineCheck({
     };
     const serverSeen = server ? await view('net-server') : undefined;
     const controlSeen = server ? await view('net-control') : undefined;
-    const serverClaim = server ? await s.get<Claim & { status?: { devices?: { device: string; networkData?: { interfaceName?: string; hardwareAddress?: string; ips?: string[] } }[] } }>({ apiVersion: env.gv, kind: 'ResourceClaim', name: 'net-server' }) : undefined;
+    const claimStatus = async (name: string) => (await s.get<Claim & { status?: { devices?: { device: string; networkData?: { interfaceName?: string; hardwareAddress?: string; ips?: string[] } }[] } }>({ apiVersion: env.gv, kind: 'ResourceClaim', name }))?.status;
+    const reported = new Map<string, string[]>();
+    const reportedIps = (claimName: string) => reported.get(claimName) ?? [];
+    const serverClaim = server ? { status: await claimStatus('net-server') } : undefined;
+    reported.set('net-server', (serverClaim?.status?.devices ?? []).flatMap((d) => d.networkData?.ips ?? []));
     if (serverSeen && 'view' in serverSeen) s.evidence('net-server.json', JSON.stringify({ node: serverSeen.pod.spec?.nodeName, claim: serverClaim?.status, view: serverSeen.view }, null, 2));
     if (controlSeen && 'view' in controlSeen) s.evidence('net-control.json', JSON.stringify(controlSeen.view, null, 2));
 
     // The client, once the server serves: it is told the server's secondary address.
     let clientSeen: Seen | undefined;
-    let serverAnswers: string | undefined;
-    if (client && server?.ipv4 && serverSeen && 'view' in serverSeen) {
-      const r = await s.poll('the server to answer on its pod address', async () => {
-        const a = await s.http({ kind: 'pod', name: 'net-server', port: NET_PROBE_PORT }, '/hostname', { timeoutMs: 5_000 });
-        return a.status === 200 ? a.body.trim() : undefined;
-      }, { intervalMs: 1000, timeoutMs: 30_000 });
-      serverAnswers = r.ok ? r.value : undefined;
-      await s.apply(claim('net-client', byMac(client.mac)));
-      await s.apply(pod('net-client', 'net-client', { image: s.images.probe, command: clientCommand(ipOf(server.ipv4)) }));
+    // The address to dial: the one the server shows on its claimed interface (a class's config may set another than published).
+    const serverIface = serverSeen && 'view' in serverSeen ? serverSeen.view.interfaces.find((i) => i.mac === server!.mac.toLowerCase()) : undefined;
+    const serverAddress = serverIface?.addresses.map(ipOf).find((a) => server?.ipv4 && ipv4Network(`${a}/${server.ipv4.split('/')[1]}`) === ipv4Network(server.ipv4)) ?? (server?.ipv4 ? ipOf(server.ipv4) : undefined);
+    const serverPodIP = serverSeen?.pod?.status?.podIP;
+    if (client && serverAddress && serverPodIP && serverSeen && 'view' in serverSeen) {
+      await s.apply(claim('net-client', exactly(client)));
+      await s.apply(pod('net-client', 'net-client', { image: s.images.probe, command: clientCommand(serverAddress, serverPodIP) }));
       clientSeen = await view('net-client', CLIENT_MAX_MS);
+      reported.set('net-client', ((await claimStatus('net-client'))?.devices ?? []).flatMap((d) => d.networkData?.ips ?? []));
       if ('view' in clientSeen) s.evidence('net-client.json', JSON.stringify({ node: clientSeen.pod.spec?.nodeName, view: clientSeen.view }, null, 2));
     }
 
@@ -289,6 +335,7 @@ export default defineCheck({
       }, s.settings['network.window']);
       if (!held.held) return c.fail('a pod claiming an interface no node publishes is placed nowhere', held.violation);
       const refused = await schedulerRefused(s, 'net-nowhere');
+      if (refused && !/claim/i.test(refused)) return c.notRun('control-failed', `the pod claiming an unpublished interface is unplaced for another reason: "${refused}"`, 'run when the nodes have room for a pod');
       if (!refused) return c.notRun('control-failed', 'the scheduler never said why the pod claiming an unpublished interface is unplaced (it may not have tried)', 'run again; check the scheduler');
       c.pass(`each claimant placed on the node that publishes its interface (${placed.map(([d]) => `${d.ifName} → ${d.node}`).join(', ')}, among the ${env.nodeCount} nodes it tolerates); the claim for an interface none publishes unplaced for ${s.settings['network.window'] / 1000}s: "${refused}"`);
     });
@@ -301,33 +348,34 @@ export default defineCheck({
       const claimed = [{ dev: server, v: serverSeen.view }, ...(client && clientSeen && 'view' in clientSeen ? [{ dev: client, v: clientSeen.view }] : [])];
       const published = new Set(env.macs);
       for (const { dev, v } of claimed) {
-        const got = v.interfaces.find((i) => i.mac === dev.mac);
+        const got = v.interfaces.find((i) => i.mac === dev.mac.toLowerCase());
         if (!got) return c.fail(`the container claiming ${dev.ifName} has an interface with its hardware address ${dev.mac}`, `its interfaces: ${v.interfaces.map((i) => `${i.name} ${i.mac}`).join(', ')}`);
-        if (dev.ipv4 && !got.addresses.includes(dev.ipv4)) return c.fail(`${dev.ifName} keeps its published address ${dev.ipv4} in the container`, `${got.name} has ${got.addresses.join(', ') || 'no address'}`);
-        const extra = v.interfaces.filter((i) => i.mac !== dev.mac && published.has(i.mac));
+        if (dev.ipv4 && !got.addresses.map(ipOf).includes(ipOf(dev.ipv4)) && !reportedIps(dev === server ? 'net-server' : 'net-client').some((a) => got.addresses.map(ipOf).includes(ipOf(a)))) return c.fail(`${dev.ifName} keeps its published address ${dev.ipv4} in the container`, `${got.name} has ${got.addresses.join(', ') || 'no address'}`);
+        const extra = v.interfaces.filter((i) => i.mac !== dev.mac.toLowerCase() && published.has(i.mac));
         if (extra.length) return c.fail(`the container claiming ${dev.ifName} gets that interface only`, `it also has ${extra.map((i) => `${i.name} ${i.mac}`).join(', ')}`);
       }
       const leak = controlSeen.view.interfaces.filter((i) => published.has(i.mac));
       if (leak.length) return c.fail(`an ordinary pod on ${server.node} has none of the ${env.deviceClass} interfaces`, `it has ${leak.map((i) => `${i.name} ${i.mac}`).join(', ')}`);
-      const reported = serverClaim?.status?.devices?.find((d) => d.networkData)?.networkData;
-      c.pass(`${claimed.map(({ dev, v }) => `${dev.ifName} (${dev.mac}${dev.ipv4 ? `, ${dev.ipv4}` : ''}) is in its claimant as ${v.interfaces.find((i) => i.mac === dev.mac)!.name}`).join('; ')}, and no other published interface; the ordinary pod on ${server.node} has only ${controlSeen.view.interfaces.map((i) => i.name).join(', ')}${reported ? `; the driver reported ${reported.interfaceName ?? '?'} ${reported.hardwareAddress ?? ''} ${(reported.ips ?? []).join(',')} in the claim's status` : ''}`);
+      const driverSaid = serverClaim?.status?.devices?.find((d) => d.networkData)?.networkData;
+      c.pass(`${claimed.map(({ dev, v }) => `${dev.ifName} (${dev.mac}${dev.ipv4 ? `, ${dev.ipv4}` : ''}${dev.rdma ? ', RDMA' : ''}${dev.virtual ? ', virtual' : ''}) is in its claimant as ${v.interfaces.find((i) => i.mac === dev.mac.toLowerCase())!.name}`).join('; ')}, and no other published interface; the ordinary pod on ${server.node} has only ${controlSeen.view.interfaces.map((i) => i.name).join(', ')}${driverSaid ? `; the driver reported ${driverSaid.interfaceName ?? '?'} ${driverSaid.hardwareAddress ?? ''} ${(driverSaid.ips ?? []).join(',')} in the claim's status` : ''}`);
     });
 
     await s.case('DataExchanged', async (c) => {
       if (!pair) return c.notRun('control-failed', env.free.length < 2 ? `${env.free.length} free interface(s); two are needed` : 'no two free interfaces share an IPv4 network (addresses published as ' + (env.profile.attributes.ipv4 ?? 'none') + ')', 'give two interfaces addresses in one network (DRANET publishes the host interface\'s), and run when they are free');
       if (!serverSeen || !('view' in serverSeen)) return c.notRun('control-failed', `the server did not run: ${serverSeen?.error}`);
-      if (!serverAnswers) return c.notRun('control-failed', 'the server never answered on its pod address through the API server, so silence on the secondary network would say nothing');
-      if (!clientSeen || !('view' in clientSeen)) return c.notRun('control-failed', `the client did not run: ${clientSeen?.error ?? 'not created'}`);
+      if (!clientSeen || !('view' in clientSeen)) return c.notRun('control-failed', `the client did not run: ${clientSeen && 'error' in clientSeen ? clientSeen.error : 'not created'}`);
       const v = clientSeen.view;
-      const to = `${server!.ipv4} (${server!.ifName} in net-server)`;
-      if (!v.hostname) return c.fail(`net-client reaches ${to} over its claimed interface`, `no answer in ${PROBE_TRIES} tries; the server answers on its pod address`);
-      if (v.hostname !== serverAnswers) return c.fail(`the answer from ${to} comes from net-server`, `it came from ${v.hostname}`);
-      const mine = ipOf(client!.ipv4!);
-      if (v.clientIp !== mine) return c.fail(`net-server sees the request come from the client's secondary address ${mine}`, `it saw ${v.clientIp ?? 'nothing'}`);
-      const before = v.interfaces.find((i) => i.mac === client!.mac);
-      const after = v.after.find((i) => i.mac === client!.mac);
+      if (v.primary !== 'net-server') return c.notRun('control-failed', `the client could not reach net-server over the pod network either (${serverPodIP}: ${v.primary ? `answered by ${v.primary}` : 'no answer'}), so silence on the secondary network would say nothing`, 'check the pod network and the probe images');
+      const to = `${serverAddress} (${server!.ifName} in net-server)`;
+      if (!v.hostname) return c.fail(`net-client reaches ${to} over its claimed interface`, `no answer in ${PROBE_TRIES} tries; the server answered on its pod address`);
+      if (v.hostname !== 'net-server') return c.fail(`the answer from ${to} comes from net-server`, `it came from ${v.hostname}`);
+      const mineIface = v.interfaces.find((i) => i.mac === client!.mac.toLowerCase());
+      const mine = (mineIface?.addresses ?? []).map(ipOf);
+      if (!v.clientIp || !mine.includes(v.clientIp)) return c.fail(`net-server sees the request come from an address of the client's claimed interface (${mine.join(', ') || 'none'})`, `it saw ${v.clientIp ?? 'nothing'}`);
+      const before = mineIface;
+      const after = v.after.find((i) => i.mac === client!.mac.toLowerCase());
       if (!before || !after || !(after.tx > before.tx) || !(after.rx > before.rx)) return c.fail(`the client's ${client!.ifName} carried the exchange (its byte counters move)`, `tx ${before?.tx}→${after?.tx}, rx ${before?.rx}→${after?.rx}`);
-      c.pass(`net-client (${client!.ifName}, ${mine}) asked net-server at ${server!.ipv4}: answered by ${v.hostname}, which saw the request from ${v.clientIp}; ${after.name} sent ${after.tx - before.tx} and received ${after.rx - before.rx} bytes`);
+      c.pass(`net-client (${client!.ifName}, ${v.clientIp}) asked net-server at ${serverAddress}: answered by ${v.hostname}, which saw the request from ${v.clientIp}; ${after.name} sent ${after.tx - before.tx} and received ${after.rx - before.rx} bytes (net-server answered on its pod address too)`);
     });
   },
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ClusterFacts, DiscoverContext } from '../../src/checks/api.js';
-import hpn, { clientCommand, ipv4Network, netDevices, parseNetView, pickPair, type NetDevice } from '../../src/checks/high-performance-networking.js';
+import hpn, { candidates, clientCommand, ipv4Network, netDevices, parseNetView, pickPair, type NetDevice } from '../../src/checks/high-performance-networking.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import { celAttribute, NETWORK_DRIVERS, NETWORK_RESOURCE, networkProfileFor } from '../../src/checks/profiles/networks.js';
@@ -71,8 +71,9 @@ test('network drivers: DRANET by name; another driver by interface-name and hard
 });
 
 test('the client asks with busybox\'s timeout, never wget -T (Debian\'s busybox-static wget crashes with it)', () => {
-  const script = clientCommand('192.168.231.2').join(' ');
+  const script = clientCommand('192.168.231.2', '10.88.0.7').join(' ');
   assert.match(script, /timeout 3 wget -q -O - http:\/\/192\.168\.231\.2:8080\/hostname/);
+  assert.ok(script.indexOf('http://10.88.0.7:8080/hostname') < script.indexOf('http://192.168.231.2:8080/hostname'), 'the pod-network control comes first');
   assert.doesNotMatch(script, /wget[^;]*-T/);
 });
 
@@ -118,4 +119,27 @@ test('discovery: DRANET\'s class is found beside an accelerator\'s; Multus and R
   assert.ok(!named.ready && /DeviceClass sriov-net \(--set network.deviceClass\) does not exist/.test(named.detail));
   const noDra = await hpn.discover(ctx({ served: false }));
   assert.ok(!noDra.ready && /DRA API is not served/.test(noDra.detail));
+});
+
+test('candidates: the node\'s own networking (overlays, bridges, IPVS, tunnels), shared and empty hardware addresses and host /32s are never claimed; RDMA and physical interfaces first', () => {
+  const d = (ifName: string, mac: string, extra: Partial<NetDevice> = {}): NetDevice => ({ node: 'n', pool: 'p', device: ifName, ifName, mac, ...extra });
+  const picked = candidates([
+    d('flannel.1', '02:00:00:00:00:01', { type: 'vxlan' }),
+    d('kube-ipvs0', '02:00:00:00:00:02', { type: 'dummy', ipv4: '10.96.0.1/32' }),
+    d('tunl0', '00:00:00:00:00:00', { type: 'ipip' }),
+    d('br0', '02:00:00:00:00:03', { type: 'bridge' }),
+    d('eth1.100', '02:00:00:00:00:04', { type: 'vlan' }),
+    d('eth1', '02:00:00:00:00:04', { type: 'device', virtual: false }),
+    d('veth-x', '02:00:00:00:00:05', { type: 'veth', virtual: true }),
+    d('ib0', '02:00:00:00:00:06', { type: 'device', virtual: false, rdma: true }),
+    d('eth2', '02:00:00:00:00:07', { type: 'device', virtual: false }),
+  ]);
+  assert.deepEqual(picked.map((x) => x.ifName), ['ib0', 'eth2', 'veth-x']);
+  // Addresses: a /32 is no shared network; two interfaces with one address are not a pair.
+  const one = (name: string, ipv4: string) => d(name, `02:00:00:00:01:${name.length}${name.at(-1)}`, { ipv4 });
+  assert.equal(pickPair([one('a', '10.0.0.1/24'), one('b', '10.0.0.1/24')]), undefined);
+  const sl = structuredClone(slices);
+  (sl[0]!.spec.devices![0]!.attributes as Record<string, { string?: string }>)['dra.net/ipv4'] = { string: '10.0.4.7/32' };
+  assert.equal(netDevices(sl, dranet, new Set(['kaic-real-0'])).devices.find((x) => x.ifName === 'kaic-net0')?.ipv4, undefined);
+  assert.deepEqual(netDevices(slices, dranet, new Set(['kaic-real-0'])).devices.map((x) => [x.type, x.virtual, x.rdma])[0], ['veth', true, false]);
 });

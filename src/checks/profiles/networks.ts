@@ -9,11 +9,11 @@ export interface NetworkDriverProfile {
   readonly driver: string;
   readonly name: string;
   /** Qualified attribute names (domain/name). */
-  readonly attributes: { readonly ifName: string; readonly mac: string; readonly ipv4?: string; readonly rdma?: string };
+  readonly attributes: { readonly ifName: string; readonly mac: string; readonly ipv4?: string; readonly rdma?: string; readonly type?: string; readonly virtual?: string };
 }
 
 export const NETWORK_DRIVERS: readonly NetworkDriverProfile[] = [
-  { driver: 'dra.net', name: 'DRANET', attributes: { ifName: 'dra.net/ifName', mac: 'dra.net/mac', ipv4: 'dra.net/ipv4', rdma: 'dra.net/rdma' } },
+  { driver: 'dra.net', name: 'DRANET', attributes: { ifName: 'dra.net/ifName', mac: 'dra.net/mac', ipv4: 'dra.net/ipv4', rdma: 'dra.net/rdma', type: 'dra.net/type', virtual: 'dra.net/virtual' } },
 ];
 
 /**
@@ -33,7 +33,7 @@ export function networkProfileFor(driver: string, attributeNames: readonly strin
 }
 
 /** Device-plugin resources of SR-IOV and RDMA networking (detected, reported, not proven). */
-export const NETWORK_RESOURCE = /^rdma\/|\/(rdma|roce|hca)|sriov|^openshift\.io\//i;
+export const NETWORK_RESOURCE = /^rdma\/|\/(rdma|roce|hca)|sriov|^openshift\.io\/|^vpc\.amazonaws\.com\/efa$|^networking\.gke\.io\.networks\//i;
 
 /** `dra.net/mac` → `device.attributes["dra.net"].mac`, for a CEL selector. */
 export function celAttribute(qualified: string): string {
