@@ -123,7 +123,11 @@ export interface CheckScope<S = Record<string, unknown>> {
   dryRun(obj: KObject): Promise<{ allowed: true } | { allowed: false; status: number; message: string; /** The admission webhook the API server could not call. */ unreachable?: string }>;
   get<T = KObject>(ref: ObjRef): Promise<T | undefined>;
   list<T = KObject>(q: Query): Promise<T[]>;
-  logs(pod: string, container?: string): Promise<string>;
+  /**
+   * A container's log, at most `limitBytes` (8 MiB by default). Another namespace's pods (a platform's
+   * own workloads) with `namespace`; only the last `sinceSeconds` with that.
+   */
+  logs(pod: string, container?: string, opts?: { namespace?: string; sinceSeconds?: number; limitBytes?: number }): Promise<string>;
   waitFor<T>(q: Query, what: string, done: (items: ReadonlyMap<string, KObject>) => T | undefined, opts: { timeoutMs: number; describe?: (items: ReadonlyMap<string, KObject>) => string }): Promise<WaitOutcome<T>>;
   /** For negative claims: watches for `violation` for the whole window. */
   holdsFor(q: Query, what: string, violation: (items: ReadonlyMap<string, KObject>) => string | undefined, windowMs: number): Promise<{ held: true } | { held: false; violation: string; at: number }>;
@@ -139,13 +143,13 @@ export interface CheckScope<S = Record<string, unknown>> {
    * A request through the API server's proxy: to a Service (default), to one pod, or to a port on a
    * node's address (`kind: 'node'`, `name` the node: host-network exporters).
    */
-  http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; timeoutMs?: number; maxBytes?: number; /** No retry on a reset or a timeout: a request that must be sent exactly once. */ once?: boolean }): Promise<HttpAnswer>;
+  http(target: { name: string; port: number | string; namespace?: string; scheme?: 'http' | 'https'; kind?: 'service' | 'pod' | 'node' }, path: string, opts?: { method?: string; body?: string; headers?: Readonly<Record<string, string>>; timeoutMs?: number; maxBytes?: number; /** No retry on a reset or a timeout: a request that must be sent exactly once. */ once?: boolean }): Promise<HttpAnswer>;
   /**
    * A request from where kaic runs straight to an address (a Gateway's), not through the API server.
    * A connection that fails is an answer (`status` 0 and `error`), not an exception: it is what the
    * address did. Ctrl-C still interrupts.
    */
-  request(url: string, opts?: { method?: string; headers?: Readonly<Record<string, string>>; timeoutMs?: number; maxBytes?: number }): Promise<DirectAnswer>;
+  request(url: string, opts?: { method?: string; headers?: Readonly<Record<string, string>>; body?: string; timeoutMs?: number; maxBytes?: number }): Promise<DirectAnswer>;
   /** A short-lived pod that runs `command` to completion; its log and exit code. */
   clientPod(name: string, command: readonly string[], opts?: { image?: ImageName; node?: string; tolerations?: readonly { key: string; operator: string }[]; timeoutMs?: number }): Promise<WaitOutcome<{ exitCode: number; log: string; node: string }>>;
   /** `--prometheus`, when given or discovered. */

@@ -24,7 +24,7 @@ export function renderChecksDoc(): string {
     if (c.cannotProve) out.push(`Cannot prove: ${c.cannotProve}.`, '');
     out.push(`- Timeout: ${Math.round(c.timeoutMs / 60_000)} min (\`--timeout\` overrides).`);
     out.push(`- Capacity: ${c.capacity ? `${c.capacity.acceleratorNodes === 'all' ? 'every free accelerator node' : `${c.capacity.acceleratorNodes} accelerator node(s)`}, leased for the check alone` : c.capacityNote ?? 'none'}.`);
-    out.push(`- Images: ${c.images.map((i) => `\`${i}\``).join(', ')}.`);
+    out.push(`- Images: ${c.images.length ? c.images.map((i) => `\`${i}\``).join(', ') : 'none (it runs no pods)'}.`);
     out.push(`- API: ${c.uses.map((u) => `${u.resources.map((r) => `${u.group || 'core'}/${r}`).join(', ')} (${u.verbs.join(', ')})`).join('; ')}.`);
     const settings = Object.entries(c.settings);
     if (settings.length) {

@@ -38,6 +38,8 @@ export interface RequestOptions {
   readonly query?: Readonly<Record<string, string>>;
   /** rawHttp: read at most this many bytes of the body (the rest is dropped, `truncated` set). */
   readonly maxBytes?: number;
+  /** rawHttp: request headers beside the kubeconfig's (never its credentials: those win). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -177,7 +179,7 @@ export async function rawHttp(kc: KubeConfig, method: string, path: string, body
     countRequest();
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-    const init: { method: string; headers: Record<string, string>; body?: string; agent?: unknown; signal?: AbortSignal } = { method, headers: {} };
+    const init: { method: string; headers: Record<string, string>; body?: string; agent?: unknown; signal?: AbortSignal } = { method, headers: { ...(opts.headers ?? {}) } };
     if (body !== undefined) init.body = body;
     const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
     init.agent = applied.agent;

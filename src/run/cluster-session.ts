@@ -245,9 +245,11 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       if (q.cached) query.resourceVersion = '0';
       return (await rawList<T>(kc, path(q), query, req)).items;
     },
-    async logs(pod, container) {
-      const q = container ? `?container=${encodeURIComponent(container)}` : '';
-      const text = await rawRequest(kc, 'GET', `/api/v1/namespaces/${namespace}/pods/${encodeURIComponent(pod)}/log${q}`, undefined, { ...req, timeoutMs: 20_000 });
+    async logs(pod, container, opts = {}) {
+      const q = new URLSearchParams({ limitBytes: String(opts.limitBytes ?? 8 * 2 ** 20) });
+      if (container) q.set('container', container);
+      if (opts.sinceSeconds) q.set('sinceSeconds', String(Math.max(1, Math.ceil(opts.sinceSeconds))));
+      const text = await rawRequest(kc, 'GET', `/api/v1/namespaces/${opts.namespace ?? namespace}/pods/${encodeURIComponent(pod)}/log?${q}`, undefined, { ...req, timeoutMs: 20_000 });
       return typeof text === 'string' ? text : JSON.stringify(text);
     },
     waitFor: (q, what, done, opts) => clusterWaitFor(kc, target(q), what, done as never, { timeoutMs: opts.timeoutMs, signal, describe: opts.describe as never }),
@@ -281,7 +283,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       const scheme = svc.scheme ? `${svc.scheme}:` : '';
       const rest = `${scheme}${svc.name}:${svc.port}/proxy${p.startsWith('/') ? p : `/${p}`}`;
       const url = svc.kind === 'node' ? `/api/v1/nodes/${rest}` : `/api/v1/namespaces/${svc.namespace ?? namespace}/${svc.kind === 'pod' ? 'pods' : 'services'}/${rest}`;
-      return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: opts?.once ? 0 : 10_000, ...(opts?.maxBytes ? { maxBytes: opts.maxBytes } : {}) });
+      return rawHttp(kc, opts?.method ?? 'GET', url, opts?.body, { signal, timeoutMs: opts?.timeoutMs ?? 15_000, retryForMs: opts?.once ? 0 : 10_000, ...(opts?.maxBytes ? { maxBytes: opts.maxBytes } : {}), ...(opts?.headers ? { headers: opts.headers } : {}) });
     },
     request: (url, opts) => directRequest(url, signal, opts),
     async clientPod(name, command, opts) {
@@ -324,7 +326,7 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
  * One HTTP request straight to `url`, with no proxy and no retry: a refused or reset connection and
  * a timeout are answers (status 0). The body is read up to `maxBytes` (64 KiB by default).
  */
-export function directRequest(url: string, signal: AbortSignal, opts: { method?: string; headers?: Readonly<Record<string, string>>; timeoutMs?: number; maxBytes?: number } = {}): Promise<DirectAnswer> {
+export function directRequest(url: string, signal: AbortSignal, opts: { method?: string; headers?: Readonly<Record<string, string>>; body?: string; timeoutMs?: number; maxBytes?: number } = {}): Promise<DirectAnswer> {
   const u = new URL(url);
   const max = opts.maxBytes ?? 64 * 1024;
   return new Promise<DirectAnswer>((resolve, reject) => {
@@ -356,7 +358,7 @@ export function directRequest(url: string, signal: AbortSignal, opts: { method?:
     const timer = setTimeout(() => finish({ status: 0, body: '', error: `no answer within ${opts.timeoutMs ?? 10_000} ms` }), opts.timeoutMs ?? 10_000);
     signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', (e: NodeJS.ErrnoException) => finish({ status: 0, body: '', error: e.code && !e.message.includes(e.code) ? `${e.code} ${e.message}` : e.message.replace(/^connect /, '') }));
-    req.end();
+    req.end(opts.body);
   });
 }
 
