@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { defineCheck, type KObject } from './api.js';
 import { roleOf, SERVING_KINDS, type Role } from './profiles/disaggregation.js';
-import { parseJson } from './support/json.js';
+import { firstModel, linesNaming, podLinesNaming, redact } from './support/serving.js';
 import { duration, integer, text } from './settings.js';
 
 /**
@@ -29,14 +29,7 @@ interface Env {
   readonly stacks: readonly string[];
 }
 
-const LOG_LIMIT = 4 * 2 ** 20;
-
-/** The first model a `/v1/models` answer lists, or undefined for anything else. */
-export function firstModel(body: string): string | undefined {
-  const data = (parseJson(body) as { data?: unknown } | null | undefined)?.data;
-  const id = Array.isArray(data) ? (data[0] as { id?: unknown } | undefined)?.id : undefined;
-  return typeof id === 'string' && id ? id : undefined;
-}
+export { firstModel, linesNaming, redact };
 
 export type Correlation =
   | { readonly kind: 'split'; readonly id: string; readonly prefill: readonly string[]; readonly decode: readonly string[] }
@@ -65,19 +58,6 @@ export function correlate(logs: readonly { pod: string; role: Role; lines: reado
   }
   return { kind: 'unseen' };
 }
-
-/** Log lines that name one of `ids`, each cut to 500 characters with credentials masked; at most `max`. */
-export function linesNaming(log: string, ids: readonly string[], max = 50): string[] {
-  const out: string[] = [];
-  for (const line of log.split('\n')) {
-    if (!ids.some((id) => line.includes(id))) continue;
-    out.push(redact(line).slice(0, 500));
-    if (out.length >= max) break;
-  }
-  return out;
-}
-
-export const redact = (line: string) => line.replace(/\b(bearer|basic)\s+[^\s"',}]+/gi, '$1 ***').replace(/(authorization|api[-_]?key|token|password|secret)(["'\s:=]+)(?!\*\*\*)[^\s"',}]+/gi, '$1$2***');
 
 /** Pods with a prefill or decode role, grouped by namespace (a deployment serves from one). */
 export function rolePods(pods: readonly V1Pod[]): RolePod[] {
@@ -209,16 +189,7 @@ export default defineCheck({
       const pods = rolePods(await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: env.namespace })).filter((p) => p.ready);
       const read = async (ids: readonly string[], from: number, only?: RolePod) => {
         const out: { pod: string; role: Role; lines: string[]; cut: boolean }[] = [];
-        for (const p of only ? [only] : pods) {
-          const lines: string[] = [];
-          let cut = false;
-          for (const ctr of p.containers) {
-            const log = await s.logs(p.name, ctr, { namespace: p.namespace, sinceSeconds: (Date.now() - from) / 1000 + 5, limitBytes: LOG_LIMIT });
-            cut ||= Buffer.byteLength(log) >= LOG_LIMIT - 4096;
-            lines.push(...linesNaming(log, ids));
-          }
-          out.push({ pod: p.name, role: p.role, lines, cut });
-        }
+        for (const p of only ? [only] : pods) out.push({ pod: p.name, role: p.role, ...(await podLinesNaming(s, p, ids, from)) });
         return out;
       };
       let logs: Awaited<ReturnType<typeof read>> = [];

@@ -1,5 +1,6 @@
 import type { Check } from './api.js';
 import acceleratorMetrics from './accelerator-metrics.js';
+import advancedInferenceIngress from './advanced-inference-ingress.js';
 import aiInference from './ai-inference.js';
 import aiServiceMetrics from './ai-service-metrics.js';
 import clusterAutoscaling from './cluster-autoscaling.js';
@@ -16,4 +17,4 @@ import virtualizedAccelerator from './virtualized-accelerator.js';
 import workloadSandboxing from './workload-sandboxing.js';
 
 /** One check per requirement id; a requirement without one is NOT-RUN ("no automated check yet"). */
-export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling, aiInference, virtualizedAccelerator, robustController, clusterAutoscaling, highPerformanceNetworking, disaggregatedInference] as Check[]).map((c) => [c.id, c]));
+export const CHECKS: ReadonlyMap<string, Check> = new Map(([draSupport, secureAcceleratorAccess, gangScheduling, gpuSharing, workloadSandboxing, driverRuntimeManagement, acceleratorMetrics, aiServiceMetrics, podAutoscaling, aiInference, virtualizedAccelerator, robustController, clusterAutoscaling, highPerformanceNetworking, disaggregatedInference, advancedInferenceIngress] as Check[]).map((c) => [c.id, c]));
