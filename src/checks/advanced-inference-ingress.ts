@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type CheckScope, type KObject } from './api.js';
-import { firstModel, podLinesNaming, redact } from './support/serving.js';
+import { isServingPod, labelSelector } from './support/pods.js';
+import { podLinesNaming, refusedRequest, resolveModel, sendUntilServed } from './support/serving.js';
 import { judgeSplit, pct, requestsNeeded } from './support/split.js';
 import { duration, integer, text } from './settings.js';
 
@@ -178,8 +178,8 @@ export default defineCheck({
     const routed = new Set(fitting.flatMap((r) => r.backends.map((b) => b.pool)));
     const pool = env.pools.find((p) => (wanted ? `${p.namespace}/${p.name}` === wanted : true) && routed.has(poolKey(p)));
     /** Ready members, listed now (pods come and go). */
-    const membersOf = async (p: Pool): Promise<Member[]> => (await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: p.namespace, labelSelector: Object.entries(p.selector).map(([k, v]) => `${k}=${v}`).join(',') }))
-      .filter((x) => x.status?.phase === 'Running' && x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && matches(x.metadata?.labels, p.selector))
+    const membersOf = async (p: Pool): Promise<Member[]> => (await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: p.namespace, labelSelector: labelSelector(p.selector) }))
+      .filter((x) => isServingPod(x) && matches(x.metadata?.labels, p.selector))
       .map((x) => ({ name: x.metadata!.name!, namespace: p.namespace, containers: (x.spec?.containers ?? []).map((c) => c.name) }));
     let members: Member[] = [];
 
@@ -196,30 +196,17 @@ export default defineCheck({
     });
 
     let model = s.settings['gaie.model'];
-    const send = (id: string) => s.request(endpoint!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body: JSON.stringify({ model, prompt: `${id} kaic asks which pool member serves this`, max_tokens: 1 }), timeoutMs: left(60_000) || 1 });
+    const request = (id: string) => ({ headers: { 'content-type': 'application/json', 'x-request-id': id }, body: JSON.stringify({ model, prompt: `${id} kaic asks which pool member serves this`, max_tokens: 1 }) });
     /** Sends until `n` requests are served, each with a new id; what refused them, if anything. */
-    const serve = async (n: number, budgetMs: number): Promise<{ ids: string[]; answered: boolean; last: string; refused?: string }> => {
-      const ids: string[] = [];
-      const until = Date.now() + left(budgetMs);
-      let answered = false;
-      let last = '';
-      let failures = 0;
-      while (ids.length < n && Date.now() < until && failures < n + 20) {
-        const id = randomUUID();
-        const a = await send(id);
-        if (a.status) answered = true;
-        if (a.status === 200) {
-          ids.push(id);
-          continue;
-        }
-        failures++;
-        last = a.status ? `HTTP ${a.status}: ${redact(a.body.slice(0, 200))}` : a.error ?? 'no answer';
-        // Not the platform failing: a refusal of kaic's request (a wrong model, credentials) or a redirect (a wrong scheme or path).
-        if ((a.status >= 400 && a.status < 500 && a.status !== 429 && a.status !== 408) || (a.status > 0 && a.status < 200) || (a.status >= 300 && a.status < 400)) return { ids, answered, last, refused: last };
-        await new Promise((r) => setTimeout(r, 2_000));
-      }
-      return { ids, answered, last };
-    };
+    const serve = (n: number, budgetMs: number) => sendUntilServed(s, endpoint!, {
+      n,
+      until: Date.now() + left(budgetMs),
+      request,
+      timeoutMs: () => left(60_000) || 1,
+      // Not the platform failing: a refusal of kaic's request (a wrong model, credentials) or a redirect (a wrong scheme or path).
+      refuses: (status) => refusedRequest(status) || (status > 0 && status < 200) || (status >= 300 && status < 400),
+      maxFailures: n + 20,
+    });
     /** Where each id was served: the member pods whose logs name it. */
     const attribute = async (ids: readonly string[], from: number, pods: readonly Member[]) => {
       const where = new Map<string, string[]>();
@@ -234,11 +221,9 @@ export default defineCheck({
 
     await s.case('PickerChoosesMember', async (c) => {
       if (!pool || !members.length) return c.notRun('control-failed', 'no routed InferencePool with Ready members (see PoolsServed)');
-      if (!model) {
-        const m = await s.request(new URL('models', endpoint).toString(), { timeoutMs: 10_000, maxBytes: 2 ** 20 });
-        model = m.status === 200 ? firstModel(m.body) : undefined;
-        if (!model) return c.notRun('control-failed', `the endpoint lists no model at ${new URL('models', endpoint).pathname} (${m.status ? `HTTP ${m.status}` : m.error})`, 'pass --set gaie.model');
-      }
+      const m = await resolveModel(s, endpoint!, model);
+      if (!('model' in m)) return c.notRun('control-failed', m.detail, 'pass --set gaie.model');
+      model = m.model;
       // The control: the picker's counter holds still while kaic sends nothing (no other traffic to mistake for kaic's).
       const quiet0 = await readPicker(s, pool);
       await new Promise((r) => setTimeout(r, 10_000));
@@ -313,8 +298,7 @@ async function readPicker(s: CheckScope, pool: Pool): Promise<{ total: number; p
   const svc = await s.get<KObject & { spec?: { selector?: Record<string, string> } }>({ apiVersion: 'v1', kind: 'Service', namespace: pool.namespace, name: pool.picker.name });
   const sel = svc?.spec?.selector;
   if (!sel || !Object.keys(sel).length) return undefined;
-  const pods = (await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: pool.namespace, labelSelector: Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',') }))
-    .filter((p) => p.status?.phase === 'Running' && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const pods = (await s.list<V1Pod>({ apiVersion: 'v1', kind: 'Pod', namespace: pool.namespace, labelSelector: labelSelector(sel) })).filter(isServingPod);
   if (!pods.length) return undefined;
   let total = 0;
   for (const p of pods) {

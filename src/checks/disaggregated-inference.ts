@@ -2,7 +2,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { defineCheck, type KObject } from './api.js';
 import { roleOf, SERVING_KINDS, type Role } from './profiles/disaggregation.js';
-import { firstModel, linesNaming, podLinesNaming, redact } from './support/serving.js';
+import { isServingPod } from './support/pods.js';
+import { podLinesNaming, resolveModel, sendUntilServed } from './support/serving.js';
 import { duration, integer, text } from './settings.js';
 
 /**
@@ -28,8 +29,6 @@ interface Env {
   readonly pods: readonly RolePod[];
   readonly stacks: readonly string[];
 }
-
-export { firstModel, linesNaming, redact };
 
 export type Correlation =
   | { readonly kind: 'split'; readonly id: string; readonly prefill: readonly string[]; readonly decode: readonly string[] }
@@ -64,7 +63,7 @@ export function rolePods(pods: readonly V1Pod[]): RolePod[] {
   return pods.flatMap((p) => {
     const r = roleOf(p);
     if (!r || p.status?.phase !== 'Running') return [];
-    const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    const ready = isServingPod(p);
     // Native sidecars (llm-d's routing proxy) log too.
     const sidecars = (p.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
     const port = p.spec?.containers?.flatMap((c) => c.ports ?? []).find((x) => x.protocol !== 'UDP')?.containerPort;
@@ -151,35 +150,18 @@ export default defineCheck({
     let model: string | undefined;
     let started = 0;
     // vLLM takes X-Request-Id as its request id, Dynamo x-dynamo-request-id (a UUID), SGLang `rid` in the body.
-    const ask = (id: string, send: (body: string, headers: Record<string, string>) => Promise<{ status: number; body: string; error?: string }>) =>
-      send(JSON.stringify({ model, prompt: prompt(words, id), max_tokens: 4, rid: id }), { 'content-type': 'application/json', 'x-request-id': id, 'x-dynamo-request-id': id });
+    const request = (id: string) => ({ body: JSON.stringify({ model, prompt: prompt(words, id), max_tokens: 4, rid: id }), headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-dynamo-request-id': id } });
     await s.case('RequestServed', async (c) => {
       if (!endpoint) return c.notRun('control-failed', 'no endpoint to send the request to', 'pass --set disagg.endpoint=http://<your inference gateway>/v1/completions');
-      model = s.settings['disagg.model'];
-      if (!model) {
-        const m = await s.request(new URL('models', endpoint).toString(), { timeoutMs: 10_000, maxBytes: 2 ** 20 });
-        model = m.status === 200 ? firstModel(m.body) : undefined;
-        if (!model) return c.notRun('control-failed', `the endpoint lists no model at ${new URL('models', endpoint).pathname} (${m.status ? `HTTP ${m.status}` : m.error})`, 'pass --set disagg.model');
-      }
+      const m = await resolveModel(s, endpoint, s.settings['disagg.model']);
+      if (!('model' in m)) return c.notRun('control-failed', m.detail, 'pass --set disagg.model');
+      model = m.model;
       started = Date.now();
-      const until = started + timeoutMs;
-      let last = '';
-      let answered = false;
-      while (served.length < s.settings['disagg.requests'] && Date.now() < until) {
-        const id = randomUUID();
-        const a = await ask(id, (body, headers) => s.request(endpoint, { method: 'POST', headers, body, timeoutMs: 60_000 }));
-        if (a.status) answered = true;
-        if (a.status === 200) {
-          served.push(id);
-          continue;
-        }
-        last = a.status ? `HTTP ${a.status}: ${redact(a.body.slice(0, 200))}` : a.error ?? 'no answer';
-        // A refusal of kaic's request (a wrong model, credentials) is the setting, not the platform.
-        if (a.status >= 400 && a.status < 500 && a.status !== 429 && a.status !== 408) return c.notRun('control-failed', `the endpoint refused the request: ${last}`, 'check disagg.endpoint and disagg.model, and that kaic may call the endpoint');
-        await new Promise((r) => setTimeout(r, 2_000));
-      }
-      if (!served.length && !answered) return c.notRun('control-failed', `kaic never reached ${endpoint}: ${last}`, 'check disagg.endpoint, and that the endpoint is reachable from where kaic runs');
-      if (!served.length) return c.fail(`a completion request to ${endpoint} (model ${model}) succeeds within ${timeoutMs / 1000}s`, last);
+      const r = await sendUntilServed(s, endpoint, { n: s.settings['disagg.requests'], until: started + timeoutMs, request, timeoutMs: () => 60_000 });
+      served.push(...r.ids);
+      if (r.refused) return c.notRun('control-failed', `the endpoint refused the request: ${r.refused}`, 'check disagg.endpoint and disagg.model, and that kaic may call the endpoint');
+      if (!served.length && !r.answered) return c.notRun('control-failed', `kaic never reached ${endpoint}: ${r.last}`, 'check disagg.endpoint, and that the endpoint is reachable from where kaic runs');
+      if (!served.length) return c.fail(`a completion request to ${endpoint} (model ${model}) succeeds within ${timeoutMs / 1000}s`, r.last);
       c.pass(`${served.length} request(s) for ${model} answered 200 (request ids ${served.join(', ')})`);
     });
 
@@ -212,7 +194,7 @@ export default defineCheck({
       if (!target || !port) return c.notRun('control-failed', `the ids are only in ${result.role} pod(s) ${result.pods.join(', ')}; kaic cannot send a control request to a ${missing} pod (${target ? 'no port: pass --set disagg.port' : 'none Ready'})`);
       const control = randomUUID();
       const sent = Date.now();
-      const a = await ask(control, (body, headers) => s.http({ kind: 'pod', name: target.name, namespace: target.namespace, port }, '/v1/completions', { method: 'POST', body, headers, timeoutMs: 60_000, once: true, maxBytes: 64 * 1024 }));
+      const a = await s.http({ kind: 'pod', name: target.name, namespace: target.namespace, port }, '/v1/completions', { method: 'POST', ...request(control), timeoutMs: 60_000, once: true, maxBytes: 64 * 1024 });
       const shown = a.status === 200 ? await s.poll(`the control request in ${target.name}'s log`, async () => ((await read([control], sent, target))[0]!.lines.length ? true : undefined), { intervalMs: 3_000, timeoutMs: 30_000 }) : undefined;
       if (!shown?.ok) return c.notRun('control-failed', `the ids are only in ${result.role} pod(s) ${result.pods.join(', ')}; a control request straight to ${missing} pod ${target.name} ${a.status === 200 ? 'was served but its id is not in its log' : `was not served (HTTP ${a.status})`}, so the ${missing} pods' logs cannot show an id`, `turn on request logging on the ${missing} pods`);
       c.fail('one request is served by a prefill pod and a different decode pod', `kaic's ${served.length} request(s) (${words}-word prompts no cache had seen) appear only in ${result.role} pod(s) ${result.pods.join(', ')}, while ${missing} pod ${target.name} logs the id of a request sent to it directly (${control})`);

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { defineCheck, type KObject } from './api.js';
 import { celAttribute, NETWORK_RESOURCE, networkProfileFor, type NetworkDriverProfile } from './profiles/networks.js';
-import { attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
+import { allocatedDevices, attributesOf, attributeText, completePools, deviceRequest, draVersionFor, driverOf, type Claim, type DeviceClassObj, type Slice } from './support/dra.js';
 import { isReadyNode, nodeName, tolerationsFor } from './support/nodes.js';
 import { onNodes, restrictedPod, schedulerRefused } from './support/pods.js';
 import { duration, text } from './settings.js';
@@ -224,7 +224,7 @@ export default defineCheck({
     if (!pick.profile) return { ready: false, reason: 'missing-component', detail: `DeviceClass ${pick.cls.metadata.name} selects driver ${driverOf(pick.cls)}, whose devices publish no interface name and hardware address kaic recognises: not a network driver kaic knows`, remedy: 'name the DeviceClass of a DRA network driver (DRANET\'s publishes dra.net/ifName and dra.net/mac)', found };
     const profile = pick.profile;
     const { devices, bare } = netDevices(slices, profile, readyNodes);
-    const taken = await allocatedDevicesFrom(list, gv);
+    const taken = await allocatedDevices(list, gv);
     const cordoned = new Set(cluster.nodes.filter((n) => n.spec?.unschedulable).map(nodeName));
     const free = candidates(devices).filter((d) => !taken.has(`${profile.driver}/${d.pool}/${d.device}`) && !cluster.isSimulated(d.node) && !cordoned.has(d.node));
     Object.assign(found, {
@@ -379,8 +379,3 @@ export default defineCheck({
     });
   },
 });
-
-async function allocatedDevicesFrom(list: <T>(t: { apiVersion: string; kind: string }) => Promise<T[]>, gv: string): Promise<Set<string>> {
-  const claims = await list<Claim>({ apiVersion: gv, kind: 'ResourceClaim' });
-  return new Set(claims.flatMap((c) => c.status?.allocation?.devices?.results ?? []).filter((x) => !x.adminAccess).map((x) => `${x.driver}/${x.pool}/${x.device}`));
-}

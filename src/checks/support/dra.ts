@@ -80,9 +80,13 @@ export function findDevice(slices: readonly Slice[], r: { driver: string; pool: 
   return slices.find((x) => x.spec.driver === r.driver && x.spec.pool.name === r.pool && x.spec.devices?.some((d) => d.name === r.device))?.spec.devices?.find((d) => d.name === r.device);
 }
 
-/** Every device some claim holds, as `driver/pool/device`; admin-access claims (monitoring) hold none. */
-export async function allocatedDevices(s: CheckScope, gv: string): Promise<Set<string>> {
-  const claims = await s.list<Claim>({ apiVersion: gv, kind: 'ResourceClaim', namespace: '' });
+/**
+ * Every device some claim holds, as `driver/pool/device`; admin-access claims (monitoring) hold none.
+ * `list` is a scope's (pass the scope) or discovery's cluster-wide snapshot.
+ */
+export async function allocatedDevices(from: Pick<CheckScope, 'list'> | (<T>(t: { apiVersion: string; kind: string }) => Promise<T[]>), gv: string): Promise<Set<string>> {
+  const type = { apiVersion: gv, kind: 'ResourceClaim' };
+  const claims = typeof from === 'function' ? await from<Claim>(type) : await from.list<Claim>({ ...type, namespace: '' });
   return new Set(claims.flatMap((cl) => cl.status?.allocation?.devices?.results ?? []).filter((x) => !x.adminAccess).map((x) => `${x.driver}/${x.pool}/${x.device}`));
 }
 

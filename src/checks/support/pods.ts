@@ -28,6 +28,12 @@ export const onNodes = (nodes: readonly string[]) => ({
 
 export const podsOf = (m: ReadonlyMap<string, unknown>) => [...m.values()] as V1Pod[];
 
+/** Running and Ready: a pod that serves. */
+export const isServingPod = (p: V1Pod) => p.status?.phase === 'Running' && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+
+/** `{app: x, tier: y}` → `app=x,tier=y`, for a label selector query. */
+export const labelSelector = (labels: Readonly<Record<string, string>>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+
 /** A pod's PodScheduled condition, the scheduler's word on it. */
 export const podScheduled = (p: V1Pod | undefined) => p?.status?.conditions?.find((x) => x.type === 'PodScheduled');
 
