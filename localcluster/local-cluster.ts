@@ -139,7 +139,7 @@ export function ensureBinaries(log: (s: string) => void = () => {}, realNode = f
 }
 
 export function kubectl(args: string[], opts: { input?: string; name?: string; timeoutMs?: number } = {}): string {
-  const r = spawnSync(binaries().kubectl, ['--kubeconfig', paths(opts.name).kubeconfig, ...args], { input: opts.input, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000 });
+  const r = spawnSync(binaries().kubectl, ['--kubeconfig', paths(opts.name).kubeconfig, ...args], { input: opts.input, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000, maxBuffer: 256 * 2 ** 20 });
   if (r.status !== 0) throw new ClusterError(`kubectl ${args.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}`);
   return r.stdout;
 }
@@ -426,7 +426,8 @@ function applyTopology(name: string, t: Topology, log: (s: string) => void, dra:
   kubectl(['wait', '--for=condition=Ready', 'node', '-l', 'kaic.dev/local-cluster=true', '--timeout=60s'], { name, timeoutMs: 70_000 });
   if (!dra) return;
   const uids = new Map<string, string>();
-  const list = JSON.parse(kubectl(['get', 'nodes', '-o', 'json'], { name })) as { items: { metadata: { name: string; uid: string } }[] };
+  // Only the topology's own nodes: a cluster with 5,000 more (the scale benchmark's) is reused too.
+  const list = JSON.parse(kubectl(['get', 'nodes', '-l', 'kaic.dev/local-cluster=true', '-o', 'json'], { name })) as { items: { metadata: { name: string; uid: string } }[] };
   for (const n of list.items) uids.set(n.metadata.name, n.metadata.uid);
   const draObjects = [deviceClass(), ...resourceSlices(uids, t)];
   kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kaic-local-cluster', '-f', '-'], { name, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: draObjects }) });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { DiscoverContext, TypeRef } from '../src/checks/api.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 /** `../shared/corpus` beside the checkout (CI lays it out that way); KAIC_CORPUS overrides. */
@@ -37,4 +38,24 @@ export function kaic(args: string[], opts: { cwd?: string; env?: Record<string, 
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * A fake discovery context with `scan` made from its `list`: the items each picked, the undefined
+ * ones dropped, narrowed to `namespace` when one is asked for (as the API server's namespaced list).
+ * A plain function, so a check may destructure it.
+ */
+export function withScan<S>(ctx: Omit<DiscoverContext<S>, 'scan'>): DiscoverContext<S> {
+  return {
+    ...ctx,
+    scan: async <T, R>(t: TypeRef & { readonly namespace?: string }, pick: (item: T) => R | undefined) => {
+      const out: R[] = [];
+      for (const item of (await ctx.list<T>(t)) as (T & { metadata?: { namespace?: string } })[]) {
+        if (t.namespace && item.metadata?.namespace !== t.namespace) continue;
+        const r = pick(item);
+        if (r !== undefined) out.push(r);
+      }
+      return out;
+    },
+  };
 }

@@ -65,6 +65,12 @@ export interface DiscoverContext<S> {
   readonly signal: AbortSignal;
   /** A whole collection, cluster-wide, from the run's shared snapshot. */
   list<T = KObject>(type: TypeRef): Promise<T[]>;
+  /**
+   * A collection read page by page, keeping only what `pick` returns (undefined: nothing): for kinds
+   * that are large on a big cluster, pods above all, when a little of each object is needed. Bounded
+   * memory, not shared: each call reads. `namespace` narrows a namespaced kind.
+   */
+  scan<T = KObject, R = unknown>(type: TypeRef & { readonly namespace?: string }, pick: (item: T) => R | undefined): Promise<R[]>;
 }
 
 export type Discovery<Env> =

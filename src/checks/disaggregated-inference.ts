@@ -58,17 +58,20 @@ export function correlate(logs: readonly { pod: string; role: Role; lines: reado
   return { kind: 'unseen' };
 }
 
-/** Pods with a prefill or decode role, grouped by namespace (a deployment serves from one). */
+/** A running pod with a prefill or decode role, as much of it as the check uses; undefined otherwise. */
+export function rolePod(p: V1Pod): RolePod | undefined {
+  const r = roleOf(p);
+  if (!r || p.status?.phase !== 'Running') return undefined;
+  const ready = isServingPod(p);
+  // Native sidecars (llm-d's routing proxy) log too.
+  const sidecars = (p.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
+  const port = p.spec?.containers?.flatMap((c) => c.ports ?? []).find((x) => x.protocol !== 'UDP')?.containerPort;
+  return { namespace: p.metadata!.namespace!, name: p.metadata!.name!, role: r.role, by: r.by, containers: [...(p.spec?.containers ?? []).map((c) => c.name), ...sidecars], ready, ...(port ? { port } : {}) };
+}
+
+/** Pods with a prefill or decode role (a deployment serves from one namespace). */
 export function rolePods(pods: readonly V1Pod[]): RolePod[] {
-  return pods.flatMap((p) => {
-    const r = roleOf(p);
-    if (!r || p.status?.phase !== 'Running') return [];
-    const ready = isServingPod(p);
-    // Native sidecars (llm-d's routing proxy) log too.
-    const sidecars = (p.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name);
-    const port = p.spec?.containers?.flatMap((c) => c.ports ?? []).find((x) => x.protocol !== 'UDP')?.containerPort;
-    return [{ namespace: p.metadata!.namespace!, name: p.metadata!.name!, role: r.role, by: r.by, containers: [...(p.spec?.containers ?? []).map((c) => c.name), ...sidecars], ready, ...(port ? { port } : {}) }];
-  });
+  return pods.flatMap((p) => rolePod(p) ?? []);
 }
 
 /**
@@ -110,14 +113,17 @@ export default defineCheck({
   images: [],
   timeoutMs: 15 * 60_000,
 
-  async discover({ cluster, list, settings: cfg }) {
+  async discover({ cluster, list, scan, settings: cfg }) {
     const stacks: string[] = [];
     for (const k of SERVING_KINDS) {
       if (!cluster.serves(k.apiVersion, k.plural) || !cluster.verbs(k.apiVersion, k.plural).includes('list')) continue;
       const objs = await list<KObject>({ apiVersion: k.apiVersion, kind: k.kind });
       stacks.push(`${k.stack} (${objs.length} ${k.plural})`);
     }
-    const all = rolePods(await list<V1Pod>({ apiVersion: 'v1', kind: 'Pod' }));
+    const wanted = cfg['disagg.namespace'];
+    // Every pod of the cluster (or of the namespace named) is read page by page, keeping only the
+    // role pods: 20,000 pods are never held at once.
+    const all = await scan<V1Pod, RolePod>({ apiVersion: 'v1', kind: 'Pod', ...(wanted ? { namespace: wanted } : {}) }, rolePod);
     const byNs = new Map<string, RolePod[]>();
     for (const p of all) byNs.set(p.namespace, [...(byNs.get(p.namespace) ?? []), p]);
     const both = [...byNs.entries()].filter(([, ps]) => ps.some((p) => p.role === 'prefill') && ps.some((p) => p.role === 'decode'));
@@ -125,10 +131,9 @@ export default defineCheck({
       stacks: stacks.join('; ') || 'none',
       rolePods: all.length ? [...byNs.entries()].map(([ns, ps]) => `${ns}: ${ps.filter((p) => p.role === 'prefill').length} prefill, ${ps.filter((p) => p.role === 'decode').length} decode`).join('; ') : 'none',
     };
+    if (wanted && !both.length) return { ready: false, reason: 'missing-component', detail: `namespace ${wanted} (--set disagg.namespace) runs no Running prefill and decode pods${all.length ? ` (found ${found.rolePods})` : ''}`, remedy: 'name the namespace of the disaggregated deployment, or leave disagg.namespace unset to search every namespace', found };
     if (!both.length) return { ready: false, reason: 'missing-component', detail: `no namespace runs both prefill and decode pods${all.length ? ` (found ${found.rolePods})` : ''}: disaggregated serving is not deployed, or marked in a way kaic does not recognise${stacks.length ? `; found ${found.stacks}` : ''}`, remedy: 'deploy a disaggregated model (llm-d, NVIDIA Dynamo, vLLM or SGLang with separate prefill and decode pods); a platform that offers none answers N/A in PRODUCT.yaml', found };
-    const wanted = cfg['disagg.namespace'];
-    const pick = wanted ? both.find(([ns]) => ns === wanted) : both[0];
-    if (!pick) return { ready: false, reason: 'missing-component', detail: `namespace ${wanted} (--set disagg.namespace) has no prefill and decode pods; these do: ${both.map(([ns]) => ns).join(', ')}`, found };
+    const pick = both[0]!;
     found.namespace = pick[0];
     return { ready: true, env: { namespace: pick[0], pods: pick[1], stacks }, found, nodes: [] };
   },

@@ -1,8 +1,40 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 // client-node 1.4 hands out node-fetch options (an https.Agent carrying the client certificate), so
 // raw requests go through node-fetch too (decision 0001): Node's own fetch cannot take that agent.
+import { createHash } from 'node:crypto';
+import { Agent } from 'node:https';
 import fetch from 'node-fetch';
 import { countRequest } from './metrics.js';
+
+const agents = new WeakMap<KubeConfig, { tls: string; agent: Agent }>();
+
+/** What makes a TLS connection this kubeconfig's: a rotated client certificate makes a new agent. */
+function tlsIdentity(o: Record<string, unknown>): string {
+  const h = createHash('sha256');
+  for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'rejectUnauthorized']) h.update(`${k}=${Buffer.isBuffer(o[k]) ? (o[k] as Buffer).toString('base64') : String(o[k] ?? '')};`);
+  return h.digest('hex');
+}
+
+/**
+ * client-node builds a new Agent for every request: each request paid a TLS handshake, and its
+ * socket and buffers lingered until collected (30 MB at 5,000 nodes). One keep-alive agent per
+ * kubeconfig instead, with the TLS options client-node chose for this request (CA, client
+ * certificate, server name); when they change (an exec plugin's certificate rotated), a new agent.
+ * Sockets are not capped (a request queued on a busy socket trips node-fetch 2's end-of-body check)
+ * and idle ones close after 60 s, before the API server drops them. Proxy agents and plain http are
+ * used as client-node made them.
+ */
+function sharedAgent(kc: KubeConfig, fresh: unknown): unknown {
+  if (!(fresh instanceof Agent) || fresh.constructor !== Agent) return fresh;
+  const options = (fresh as Agent & { options: Record<string, unknown> }).options;
+  const tls = tlsIdentity(options);
+  let entry = agents.get(kc);
+  if (entry?.tls !== tls) {
+    entry = { tls, agent: new Agent({ ...options, keepAlive: true, timeout: 60_000 }) };
+    agents.set(kc, entry);
+  }
+  return entry.agent;
+}
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly method: string, readonly path: string, readonly reason: string) {
@@ -109,7 +141,9 @@ async function attempt(kc: KubeConfig, method: string, path: string, body: unkno
     init.headers['content-type'] = opts.contentType ?? 'application/json';
   }
   const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
-  init.agent = applied.agent;
+  // A request sent once (no retry) gets a connection of its own: a reused socket that the server
+  // has just closed would otherwise be its only answer.
+  init.agent = opts.retryForMs === 0 ? applied.agent : sharedAgent(kc, applied.agent);
   init.headers = { ...(applied.headers ?? {}), ...init.headers };
   init.signal = signal;
   const qs = opts.query && Object.keys(opts.query).length ? `${path.includes('?') ? '&' : '?'}${new URLSearchParams(opts.query as Record<string, string>)}` : '';
@@ -153,20 +187,52 @@ export interface ObjectList<T = KubernetesObject> {
   items: T[];
 }
 
-/** Lists in pages of 500, so a 5,000-node cluster is not one giant response. */
+/**
+ * Reads a collection in pages of 500, handing each page to `onPage` and keeping nothing itself, so
+ * a 5,000-node or 20,000-pod cluster is neither one giant response nor held whole in memory. A
+ * continue token that expired mid-read (410) restarts the read once, after `onRestart` (the caller
+ * drops what it kept). Returns the list's resourceVersion.
+ */
+export async function rawPages<T = KubernetesObject>(kc: KubeConfig, path: string, query: Record<string, string>, opts: RequestOptions, onPage: (items: T[]) => void, onRestart: () => void): Promise<string> {
+  const nodes = /^\/api\/v1\/nodes$/.test(path);
+  for (let restarted = false; ; restarted = true) {
+    let cont: string | undefined;
+    let rv = '';
+    try {
+      do {
+        const q: Record<string, string> = { ...query, limit: '500', ...(cont ? { continue: cont } : {}) };
+        const page = (await rawRequest(kc, 'GET', path, undefined, { ...opts, query: q })) as ObjectList<T>;
+        // managedFields are most of a node's bytes, and a real node lists up to 50 container images:
+        // kaic reads neither, so neither is kept in memory.
+        for (const o of page.items as { metadata?: { managedFields?: unknown }; status?: { images?: unknown } }[]) {
+          if (o.metadata) delete o.metadata.managedFields;
+          if (nodes && o.status) delete o.status.images;
+        }
+        onPage(page.items);
+        rv = page.metadata.resourceVersion;
+        cont = page.metadata.continue || undefined;
+      } while (cont);
+      return rv;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 410 && cont) || restarted) throw e;
+      onRestart();
+    }
+  }
+}
+
+/** A whole collection, read in pages (rawPages). */
 export async function rawList<T = KubernetesObject>(kc: KubeConfig, path: string, query: Record<string, string> = {}, opts: RequestOptions = {}): Promise<ObjectList<T>> {
   const items: T[] = [];
-  let cont: string | undefined;
-  let rv = '';
-  do {
-    const q: Record<string, string> = { ...query, limit: '500', ...(cont ? { continue: cont } : {}) };
-    const page = (await rawRequest(kc, 'GET', path, undefined, { ...opts, query: q })) as ObjectList<T>;
-    // managedFields are most of a node's bytes and kaic never reads them: not kept in memory.
-    for (const o of page.items as { metadata?: { managedFields?: unknown } }[]) if (o.metadata) delete o.metadata.managedFields;
-    items.push(...page.items);
-    rv = page.metadata.resourceVersion;
-    cont = page.metadata.continue || undefined;
-  } while (cont);
+  const rv = await rawPages<T>(
+    kc,
+    path,
+    query,
+    opts,
+    (page) => {
+      for (const o of page) items.push(o);
+    },
+    () => (items.length = 0),
+  );
   return { metadata: { resourceVersion: rv }, items };
 }
 
@@ -182,7 +248,7 @@ export async function rawHttp(kc: KubeConfig, method: string, path: string, body
     const init: { method: string; headers: Record<string, string>; body?: string; agent?: unknown; signal?: AbortSignal } = { method, headers: { ...(opts.headers ?? {}) } };
     if (body !== undefined) init.body = body;
     const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
-    init.agent = applied.agent;
+    init.agent = opts.retryForMs === 0 ? applied.agent : sharedAgent(kc, applied.agent);
     init.headers = { ...(applied.headers ?? {}), ...init.headers };
     init.signal = signal;
     try {
@@ -194,7 +260,9 @@ export async function rawHttp(kc: KubeConfig, method: string, path: string, body
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         size += chunk.length;
         if (size > opts.maxBytes) {
-          await (res.body as unknown as { cancel?: () => Promise<void> }).cancel?.().catch(() => undefined);
+          // node-fetch's body is a Node stream: destroyed, its connection is closed, never handed
+          // back to the keep-alive pool with the rest of the body still coming.
+          (res.body as unknown as { destroy?: () => void }).destroy?.();
           return { status: res.status, body: Buffer.concat(chunks).toString('utf8'), truncated: true };
         }
         chunks.push(Buffer.from(chunk));

@@ -1,5 +1,5 @@
 import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
-import { ApiError, rawList, rawRequest, TransportError } from './api.js';
+import { ApiError, rawList, rawPages, rawRequest, TransportError } from './api.js';
 import { collectionPath, ResourceIndex, splitApiVersion, type ResourceType } from './resources.js';
 
 /** What discovery knows about a cluster: read once per run, shared by every check. */
@@ -15,6 +15,11 @@ export interface ClusterView {
   readonly simulated: boolean;
   /** Lists a resource once per run (paginated); later calls share the answer. */
   list<T = KubernetesObject>(t: ResourceType): Promise<T[]>;
+  /**
+   * Reads a resource page by page and keeps only what `pick` returns: for kinds that are large on a
+   * big cluster (every pod), where a check needs a little of each object. Not shared: each call reads.
+   */
+  scan<T, R>(t: ResourceType, pick: (item: T) => R | undefined, opts?: { namespace?: string; signal?: AbortSignal }): Promise<R[]>;
 }
 
 export class ClusterUnreachable extends Error {}
@@ -51,6 +56,19 @@ type ApiResourceList = { resources: { name: string; kind: string; namespaced: bo
 async function discoverWith(kc: KubeConfig, server: string, version: ClusterView['version'], signal?: AbortSignal): Promise<ClusterView> {
   const lists = new Map<string, ApiResourceList['resources']>();
   const unavailable = new Map<string, string>();
+  // The nodes are read while the API groups are: on a 5,000-node cluster their pages take longest.
+  // If discovery fails first, the read is stopped rather than left retrying behind the error.
+  const stop = new AbortController();
+  const nodesRead = rawList<V1Node>(kc, '/api/v1/nodes', {}, { signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal });
+  nodesRead.catch(() => undefined); // awaited below; an early failure is not unhandled meanwhile
+  try {
+    return await discoverGroups(kc, server, version, signal, lists, unavailable, nodesRead);
+  } finally {
+    stop.abort();
+  }
+}
+
+async function discoverGroups(kc: KubeConfig, server: string, version: ClusterView['version'], signal: AbortSignal | undefined, lists: Map<string, ApiResourceList['resources']>, unavailable: Map<string, string>, nodesRead: Promise<{ items: V1Node[] }>): Promise<ClusterView> {
   const core = (await rawRequest(kc, 'GET', '/api/v1', undefined, { signal })) as ApiResourceList;
   lists.set('v1', core.resources);
   const groups = (await rawRequest(kc, 'GET', '/apis', undefined, { signal })) as { groups: { versions: { groupVersion: string }[] }[] };
@@ -74,7 +92,7 @@ async function discoverWith(kc: KubeConfig, server: string, version: ClusterView
   // In discovery's order (each group's preferred version first), not the order the answers came in.
   const ordered = new Map([...(lists.has('v1') ? [['v1', lists.get('v1')!] as const] : []), ...gvs.filter((gv) => lists.has(gv)).map((gv) => [gv, lists.get(gv)!] as const)]);
   const resources = new ResourceIndex(ordered);
-  const nodes = (await rawList<V1Node>(kc, '/api/v1/nodes', {}, { signal })).items;
+  const nodes = (await nodesRead).items;
   const simulated = nodes.length > 0 && nodes.every(isSimulatedNode);
   const cache = new Map<string, Promise<unknown[]>>();
   return {
@@ -93,6 +111,23 @@ async function discoverWith(kc: KubeConfig, server: string, version: ClusterView
         cache.set(path, p);
       }
       return cache.get(path)! as Promise<T[]>;
+    },
+    async scan<T, R>(t: ResourceType, pick: (item: T) => R | undefined, opts: { namespace?: string; signal?: AbortSignal } = {}): Promise<R[]> {
+      const out: R[] = [];
+      await rawPages<T>(
+        kc,
+        collectionPath(t, opts.namespace),
+        {},
+        { signal: opts.signal ?? signal },
+        (page) => {
+          for (const o of page) {
+            const r = pick(o);
+            if (r !== undefined) out.push(r);
+          }
+        },
+        () => (out.length = 0),
+      );
+      return out;
     },
   };
 }

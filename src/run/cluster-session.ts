@@ -91,6 +91,7 @@ export function clusterBackend(cfg: SessionConfig): Backend {
   return {
     facts: facts(view),
     list: <T>(t: TypeRef) => view.list<T>(typeOf(t)),
+    scan: <T, R>(t: TypeRef & { readonly namespace?: string }, pick: (item: T) => R | undefined, signal: AbortSignal) => view.scan<T, R>(typeOf(t), pick, { ...(t.namespace ? { namespace: t.namespace } : {}), signal }),
     async open(check, signal) {
       return openSession(cfg, check, signal, typeOf);
     },

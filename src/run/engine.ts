@@ -38,6 +38,7 @@ export interface CheckSession {
 export interface Backend {
   readonly facts: ClusterFacts;
   list<T>(type: TypeRef, signal: AbortSignal): Promise<T[]>;
+  scan<T, R>(type: TypeRef & { readonly namespace?: string }, pick: (item: T) => R | undefined, signal: AbortSignal): Promise<R[]>;
   open(check: Check, signal: AbortSignal): Promise<CheckSession>;
   /** Everything still labelled with the run after every sweep, removed where possible; what is left. */
   leakCheck(): Promise<string[]>;
@@ -135,7 +136,7 @@ async function runOne(input: EngineInput, req: PlannedRequirement, leases: NodeL
 
   let discovery: Discovery<unknown>;
   try {
-    const dctx: DiscoverContext<typeof settings> = { cluster: input.backend.facts, settings, accelerator: input.accelerator, images: input.images, signal, list: (t) => input.backend.list(t, signal) };
+    const dctx: DiscoverContext<typeof settings> = { cluster: input.backend.facts, settings, accelerator: input.accelerator, images: input.images, signal, list: (t) => input.backend.list(t, signal), scan: (t, pick) => input.backend.scan(t, pick, signal) };
     discovery = await check.discover(dctx);
   } catch (e) {
     clearTimeout(timer);

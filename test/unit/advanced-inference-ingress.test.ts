@@ -4,6 +4,7 @@ import type { ClusterFacts, DiscoverContext } from '../../src/checks/api.js';
 import aii, { distinguishable, pickerCount, poolRules, readPool, ruleFits, shownUrl } from '../../src/checks/advanced-inference-ingress.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
+import { withScan } from '../helpers.js';
 
 // No Gateway implementation here runs the Inference Extension's endpoint picker (it needs Envoy's
 // ext_proc), so the check is NOT-RUN on the local cluster; its reading of the objects is tested on
@@ -70,7 +71,7 @@ test('the picker\'s request counter: v1\'s and the earlier name, summed over ser
   assert.equal(pickerCount('inference_pool_ready_pods{name="llama"} 2\n'), 0, 'a picker that has counted nothing yet');
 });
 
-const ctx = (served: string | undefined, objs: { pools?: object[]; routes?: object[]; pods?: object[] }, set: Record<string, string> = {}): DiscoverContext<never> => ({
+const ctx = (served: string | undefined, objs: { pools?: object[]; routes?: object[]; pods?: object[] }, set: Record<string, string> = {}): DiscoverContext<never> => withScan({
   cluster: { version: { gitVersion: 'v1.37.2', major: '1', minor: '37' }, nodes: [], serves: (gv, plural) => (plural === 'inferencepools' ? gv === served : gv === 'gateway.networking.k8s.io/v1'), verbs: () => ['get', 'list'], servedVersions: () => [], unavailable: new Map(), isSimulated: () => false, allSimulated: false } satisfies ClusterFacts,
   settings: { 'gaie.pool': set.pool } as never,
   accelerator: PROFILES.nvidia!,

@@ -9,6 +9,7 @@ import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import aiInference, { backendOf, clientScript, LOST_WEIGHTS, MODEL_HEADER, MODEL_SEQUENCE, parseClientLog, shortHash, sort } from '../../src/checks/ai-inference.js';
 import { judgeSplit, requestsNeeded, wilson } from '../../src/checks/support/split.js';
+import { withScan } from '../helpers.js';
 
 const LOST = [{ share: 0.5, name: 'even' }, { share: 1, name: 'first only' }, { share: 0, name: 'second only' }];
 
@@ -104,7 +105,7 @@ test('the check\'s own alternatives include a split per pod (echo-b has two)', (
 
 const cls = (name: string, accepted: string) => ({ metadata: { name }, spec: { controllerName: `example.com/${name}` }, status: { conditions: [{ type: 'Accepted', status: accepted }] } });
 const real = { metadata: { name: 'real-0', labels: {} }, spec: { taints: [{ key: 'kaic.dev/real-node', effect: 'NoSchedule' }] }, status: { conditions: [{ type: 'Ready', status: 'True' }] } };
-const ctx = (opts: { served?: boolean; classes?: object[]; nodes?: object[]; simulated?: boolean; set?: string }): DiscoverContext<never> => ({
+const ctx = (opts: { served?: boolean; classes?: object[]; nodes?: object[]; simulated?: boolean; set?: string }): DiscoverContext<never> => withScan({
   cluster: {
     version: { gitVersion: 'v1.37.2', major: '1', minor: '37' },
     nodes: (opts.nodes ?? [real]) as never,

@@ -7,6 +7,7 @@ import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import { nativeGangReason } from '../../src/checks/profiles/gang.js';
 import { deviceRequest, draVersionFor } from '../../src/checks/support/dra.js';
 import { formatQuantity, parseQuantity } from '../../src/checks/support/quantity.js';
+import { withScan } from '../helpers.js';
 
 const facts = (minor: string, served: string[]): ClusterFacts => ({
   version: { gitVersion: `v1.${minor}.0`, major: '1', minor },
@@ -40,7 +41,7 @@ test('the DRA API to prove follows the cluster\'s Kubernetes version: v1 from 1.
 
 test('dra_support on a v1.33 cluster serving resource.k8s.io/v1beta1 proves that version, not v1', async () => {
   const lists: string[] = [];
-  const ctx: DiscoverContext<Record<string, never>> = {
+  const ctx: DiscoverContext<Record<string, never>> = withScan({
     cluster: facts('33', ['v1beta1']),
     settings: {},
     accelerator: PROFILES.nvidia!,
@@ -50,7 +51,7 @@ test('dra_support on a v1.33 cluster serving resource.k8s.io/v1beta1 proves that
       lists.push(`${t.apiVersion} ${t.kind}`);
       return (t.kind === 'DeviceClass' ? [{ metadata: { name: 'gpu.nvidia.com' } }] : [{ metadata: { name: 's' }, spec: { driver: 'gpu.nvidia.com', nodeName: 'n1', pool: { name: 'n1', generation: 1, resourceSliceCount: 1 }, devices: [{ name: 'gpu-0', basic: { attributes: { uuid: { string: 'GPU-1' } } } }] } }]) as T[];
     },
-  };
+  });
   const d = await draSupport.discover(ctx);
   assert.ok(d.ready);
   assert.equal((d.env as { gv: string }).gv, 'resource.k8s.io/v1beta1');

@@ -6,6 +6,7 @@ import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { clusterAutoscalerEmptyDelay, clusterAutoscalers, isLifecycleTaint, karpenterEmptyDelay, karpenterKeepsNodes, leaving, nodePoolCarries, parseGoDuration, POOL_PATTERN } from '../../src/checks/profiles/autoscalers.js';
 import { PROFILES, profileFromFlag, type AcceleratorProfile } from '../../src/checks/profiles/accelerators.js';
 import { resolveSettings } from '../../src/checks/settings.js';
+import { withScan } from '../helpers.js';
 
 // NodePools and Deployments in the shapes Karpenter v1 and the Cluster Autoscaler's Helm chart
 // write them; the local cluster's own NodePool is proven for real in test/integration/cluster-autoscaling.test.ts.
@@ -28,14 +29,14 @@ const facts = (nodes: object[], karpenter: false | 'v1' | 'v1beta1'): ClusterFac
 
 async function discover(opts: { pools?: KObject[]; deployments?: KObject[]; nodes?: object[]; set?: Record<string, string>; profile?: AcceleratorProfile; karpenter?: 'v1' | 'v1beta1' }) {
   const collections: Record<string, KObject[]> = { NodePool: opts.pools ?? [], Deployment: opts.deployments ?? [] };
-  const ctx: DiscoverContext<never> = {
+  const ctx: DiscoverContext<never> = withScan({
     cluster: facts(opts.nodes ?? [], (opts.pools ?? []).length > 0 ? (opts.karpenter ?? 'v1') : false),
     settings: resolveSettings(clusterAutoscaling.settings, opts.set ?? {}) as never,
     accelerator: opts.profile ?? PROFILES.nvidia!,
     images: DEFAULT_IMAGES,
     signal: new AbortController().signal,
     list: async <T>(t: TypeRef) => (collections[t.kind] ?? []) as T[],
-  };
+  });
   return clusterAutoscaling.discover(ctx as never);
 }
 

@@ -7,6 +7,7 @@ import { firstModel, linesNaming, redact } from '../../src/checks/support/servin
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import { roleOf } from '../../src/checks/profiles/disaggregation.js';
+import { withScan } from '../helpers.js';
 
 // No model can run here, so the proof's two halves are tested apart: which pods are prefill and
 // decode (from the labels and flags the stacks use), and where kaic's request ids show up in logs.
@@ -83,7 +84,7 @@ test('the prompt: as long as asked, starting with the request\'s own id so that 
   assert.notEqual(prompt(300, ID), prompt(300, ID2));
 });
 
-const ctx = (pods: V1Pod[], set: Record<string, string> = {}): DiscoverContext<never> => ({
+const ctx = (pods: V1Pod[], set: Record<string, string> = {}): DiscoverContext<never> => withScan({
   cluster: { version: { gitVersion: 'v1.37.2', major: '1', minor: '37' }, nodes: [], serves: (gv) => gv === 'llm-d.ai/v1alpha1', verbs: () => ['list'], servedVersions: () => [], unavailable: new Map(), isSimulated: () => false, allSimulated: false } satisfies ClusterFacts,
   settings: { 'disagg.namespace': set.namespace } as never,
   accelerator: PROFILES.nvidia!,
@@ -115,5 +116,7 @@ test('discovery: prefill and decode pods of one namespace; roles split over name
   const none = await disagg.discover(ctx([pod('vllm-0', { args: ['--model', 'x'] })]));
   assert.ok(!none.ready && /N\/A in PRODUCT.yaml/.test(none.remedy ?? ''));
   const named = await disagg.discover(ctx(llmd, { namespace: 'other' }));
-  assert.ok(!named.ready && /namespace other \(--set disagg.namespace\)/.test(named.detail));
+  assert.ok(!named.ready && /namespace other \(--set disagg.namespace\) runs no Running prefill and decode pods$/.test(named.detail), !named.ready ? named.detail : '');
+  const right = await disagg.discover(ctx(llmd, { namespace: 'serving' }));
+  assert.ok(right.ready && right.env.namespace === 'serving');
 });

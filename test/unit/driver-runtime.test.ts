@@ -4,6 +4,7 @@ import { reportedVersion, sameVersion, versionGroups, versionScript } from '../.
 import driverRuntime from '../../src/checks/driver-runtime-management.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
+import { withScan } from '../helpers.js';
 
 test('versions are equal at the precision both share', () => {
   assert.ok(sameVersion('580.65.6', '580.65.06'));
@@ -46,14 +47,14 @@ test('the driver and CUDA versions as nvidia-smi reports them inside a container
 test('older GPU feature discovery labels give the version in parts; a node that advertises nothing is kept, to be named', async () => {
   const ready = [{ type: 'Ready', status: 'True' }];
   const node = (name: string, labels: Record<string, string>) => ({ metadata: { name, labels: { 'nvidia.com/gpu.present': 'true', ...labels } }, status: { conditions: ready, allocatable: { 'nvidia.com/gpu': '8' }, nodeInfo: { containerRuntimeVersion: 'containerd://2.1.4' } } });
-  const d = await driverRuntime.discover({
+  const d = await driverRuntime.discover(withScan({
     cluster: { version: { gitVersion: 'v1.37.2', major: '1', minor: '37' }, nodes: [node('old-gfd', { 'nvidia.com/cuda.driver.major': '580', 'nvidia.com/cuda.driver.minor': '65', 'nvidia.com/cuda.driver.rev': '06', 'nvidia.com/cuda.runtime.major': '13', 'nvidia.com/cuda.runtime.minor': '0' }), node('silent', {})] as never, serves: () => false, verbs: () => [], servedVersions: () => [], unavailable: new Map(), isSimulated: () => false, allSimulated: false },
     settings: {},
     accelerator: PROFILES.nvidia!,
     images: DEFAULT_IMAGES,
     signal: new AbortController().signal,
     list: async () => [],
-  });
+  }));
   assert.ok(d.ready);
   const old = d.env.nodes.find((n: { node: string }) => n.node === 'old-gfd')!;
   assert.deepEqual(old.adverts.driver, [{ value: '580.65.06', source: 'node labels nvidia.com/cuda.driver.major, nvidia.com/cuda.driver.minor, nvidia.com/cuda.driver.rev' }]);

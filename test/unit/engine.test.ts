@@ -19,6 +19,7 @@ function fakeBackend(opts: { openFails?: string; sweepLeaks?: string[]; slowSwee
     log,
     facts,
     list: async () => [],
+    scan: async () => [],
     async open(check) {
       if (check.id === opts.openFails) throw new Error('the API server said no');
       log.push(`open ${check.id}`);

@@ -6,6 +6,7 @@ import { partitionsOf } from '../../src/checks/support/dra.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import type { Slice } from '../../src/checks/support/dra.js';
+import { withScan } from '../helpers.js';
 
 // The shapes below follow what real components publish: the DRA example driver with
 // --partitions-per-gpu (a shared counter set per GPU, partitions and a full device drawing on it),
@@ -55,7 +56,7 @@ test('partitions are devices drawing on less than a whole counter set; the whole
   assert.equal(partitionsOf(plain).partitions, undefined);
 });
 
-const ctx = (nodes: object[], slices: Slice[], profile = PROFILES.nvidia!): DiscoverContext<{ 'sharing.partitionSelector': string | undefined }> => ({
+const ctx = (nodes: object[], slices: Slice[], profile = PROFILES.nvidia!): DiscoverContext<{ 'sharing.partitionSelector': string | undefined }> => withScan({
   cluster: facts(nodes),
   settings: { 'sharing.partitionSelector': undefined },
   accelerator: profile,

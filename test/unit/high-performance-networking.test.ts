@@ -8,7 +8,7 @@ import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import { celAttribute, NETWORK_DRIVERS, NETWORK_RESOURCE, networkProfileFor } from '../../src/checks/profiles/networks.js';
 import type { Slice } from '../../src/checks/support/dra.js';
-import { ROOT } from '../helpers.js';
+import { ROOT, withScan } from '../helpers.js';
 
 // Recorded on the local cluster: DRANET v1.0.1's ResourceSlice for the real node's fabric, and what
 // the client and control probes printed in a passing run.
@@ -77,7 +77,7 @@ test('the client asks with busybox\'s timeout, never wget -T (Debian\'s busybox-
   assert.doesNotMatch(script, /wget[^;]*-T/);
 });
 
-const ctx = (o: { served?: boolean; classes?: object[]; slices?: Slice[]; nads?: number; allocatable?: Record<string, string>; set?: string }): DiscoverContext<never> => ({
+const ctx = (o: { served?: boolean; classes?: object[]; slices?: Slice[]; nads?: number; allocatable?: Record<string, string>; set?: string }): DiscoverContext<never> => withScan({
   cluster: {
     version: { gitVersion: 'v1.37.2', major: '1', minor: '37' },
     nodes: [{ metadata: { name: 'kaic-real-0', labels: {} }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True' }], allocatable: o.allocatable ?? {} } }] as never,

@@ -4,6 +4,7 @@ import type { ClusterFacts, DiscoverContext } from '../../src/checks/api.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import podAutoscaling from '../../src/checks/pod-autoscaling.js';
+import { withScan } from '../helpers.js';
 
 // Discovery of the custom metrics API: an APIService's Available condition lags its backend by up to
 // half a minute, so what discovery itself could read this run decides.
@@ -24,7 +25,7 @@ const facts = (unavailable: Map<string, string>): ClusterFacts => ({
   isSimulated: () => false,
   allSimulated: false,
 });
-const ctx = (objects: Record<string, object[]>, unavailable = new Map<string, string>()): DiscoverContext<{ 'autoscaling.timeout': number }> => ({
+const ctx = (objects: Record<string, object[]>, unavailable = new Map<string, string>()): DiscoverContext<{ 'autoscaling.timeout': number }> => withScan({
   cluster: facts(unavailable),
   settings: { 'autoscaling.timeout': 180_000 },
   accelerator: PROFILES.example!,

@@ -5,6 +5,7 @@ import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import { virtualKind } from '../../src/checks/profiles/virtual.js';
 import virtualized, { healthCommand } from '../../src/checks/virtualized-accelerator.js';
+import { withScan } from '../helpers.js';
 
 test('virtual accelerator resources: vGPU types and VFIO passthrough are recognised; whole GPUs, MIG, time-slicing, NICs and software sharing are not', () => {
   for (const v of ['nvidia.com/GRID_T4-16Q', 'nvidia.com/NVIDIA_A10-12Q', 'nvidia.com/A100-4C', 'nvidia.com/NVIDIA_A100-4-20C', 'nvidia.com/GRID_A100-3-20C', 'example.com/vgpu']) assert.equal(virtualKind(v)?.kind, 'vGPU', v);
@@ -23,7 +24,7 @@ test('the health probe: the device files, and for passthrough an accelerator (PC
 });
 
 const node = (name: string, allocatable: Record<string, string>) => ({ metadata: { name, labels: {} }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True' }], allocatable } });
-const ctx = (nodes: object[], set?: string, classes: string[] = []): DiscoverContext<never> => ({
+const ctx = (nodes: object[], set?: string, classes: string[] = []): DiscoverContext<never> => withScan({
   cluster: { version: { gitVersion: 'v1.37.2', major: '1', minor: '37' }, nodes: nodes as never, serves: () => true, verbs: () => ['get', 'list'], servedVersions: (g) => (g === 'resource.k8s.io' ? ['v1'] : []), unavailable: new Map(), isSimulated: () => false, allSimulated: false } satisfies ClusterFacts,
   settings: { 'virtual.resource': set, 'virtual.kind': undefined } as never,
   accelerator: PROFILES.nvidia!,

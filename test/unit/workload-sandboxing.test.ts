@@ -5,6 +5,7 @@ import { DEFAULT_IMAGES } from '../../src/checks/images.js';
 import { PROFILES } from '../../src/checks/profiles/accelerators.js';
 import { classifyHandler } from '../../src/checks/profiles/sandboxes.js';
 import sandboxing, { parseHostView } from '../../src/checks/workload-sandboxing.js';
+import { withScan } from '../helpers.js';
 
 test('runtime handlers: gVisor and Kata are sandboxes, runc and nvidia are not, anything else is unrecognised', () => {
   assert.deepEqual(classifyHandler('runsc'), { kind: 'sandbox', what: 'gVisor' });
@@ -46,7 +47,7 @@ const facts = (nodes: object[], groups: Record<string, string[]> = {}): ClusterF
   allSimulated: false,
 });
 const ready = { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kernelVersion: '6.1.0', bootID: 'b00t' }, addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] };
-const ctx = (classes: object[], nodes: object[], set: string | undefined = undefined, groups: Record<string, string[]> = {}): DiscoverContext<{ 'sandbox.runtimeClass': string | undefined }> => ({
+const ctx = (classes: object[], nodes: object[], set: string | undefined = undefined, groups: Record<string, string[]> = {}): DiscoverContext<{ 'sandbox.runtimeClass': string | undefined }> => withScan({
   cluster: facts(nodes, groups),
   settings: { 'sandbox.runtimeClass': set },
   accelerator: PROFILES.nvidia!,

@@ -122,7 +122,10 @@ export default defineCommand({
     for (const c of result.checks) say(`  ${c.verdict.padEnd(7)} ${c.id}${c.notRun ? ` — ${c.notRun.detail}` : ''}`);
     if (result.leaked.length) say(`  leftovers (run \`kaic cleanup --run ${result.runId}\`): ${result.leaked.join(', ')}`);
     say(`artifacts: ${written.dir} (report: ${written.report})`);
-    if (process.env.KAIC_REPORT_RSS) process.stderr.write(`maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB\n`);
+    if (process.env.KAIC_REPORT_RSS) {
+      const u = process.resourceUsage();
+      process.stderr.write(`maxRSS ${Math.round(u.maxRSS / 1024)} MiB, cpu ${((u.userCPUTime + u.systemCPUTime) / 1e6).toFixed(2)} s\n`);
+    }
     if (result.interrupted) return EXIT.interrupted;
     if (t.FAIL) return EXIT.fail;
     if (t.ERROR || t['NOT-RUN'] || result.leaked.length) return EXIT.incomplete;
