@@ -36,6 +36,17 @@ function sharedAgent(kc: KubeConfig, fresh: unknown): unknown {
   return entry.agent;
 }
 
+/**
+ * Puts the kubeconfig's credentials on a request and picks its connection. A request sent once (no
+ * retry) gets a connection of its own: a reused socket that the server has just closed would
+ * otherwise be its only answer.
+ */
+async function authorize(kc: KubeConfig, init: { headers: Record<string, string>; agent?: unknown }, opts: RequestOptions): Promise<void> {
+  const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
+  init.agent = opts.retryForMs === 0 ? applied.agent : sharedAgent(kc, applied.agent);
+  init.headers = { ...(applied.headers ?? {}), ...init.headers };
+}
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly method: string, readonly path: string, readonly reason: string) {
     super(`${method} ${path}: ${status} ${reason}`);
@@ -140,11 +151,7 @@ async function attempt(kc: KubeConfig, method: string, path: string, body: unkno
     init.body = JSON.stringify(body);
     init.headers['content-type'] = opts.contentType ?? 'application/json';
   }
-  const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
-  // A request sent once (no retry) gets a connection of its own: a reused socket that the server
-  // has just closed would otherwise be its only answer.
-  init.agent = opts.retryForMs === 0 ? applied.agent : sharedAgent(kc, applied.agent);
-  init.headers = { ...(applied.headers ?? {}), ...init.headers };
+  await authorize(kc, init, opts);
   init.signal = signal;
   const qs = opts.query && Object.keys(opts.query).length ? `${path.includes('?') ? '&' : '?'}${new URLSearchParams(opts.query as Record<string, string>)}` : '';
   let res;
@@ -247,9 +254,7 @@ export async function rawHttp(kc: KubeConfig, method: string, path: string, body
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const init: { method: string; headers: Record<string, string>; body?: string; agent?: unknown; signal?: AbortSignal } = { method, headers: { ...(opts.headers ?? {}) } };
     if (body !== undefined) init.body = body;
-    const applied = (await kc.applyToFetchOptions(init as never)) as { agent?: unknown; headers?: Record<string, string> };
-    init.agent = opts.retryForMs === 0 ? applied.agent : sharedAgent(kc, applied.agent);
-    init.headers = { ...(applied.headers ?? {}), ...init.headers };
+    await authorize(kc, init, opts);
     init.signal = signal;
     try {
       const res = await fetch(`${cluster.server.replace(/\/$/, '')}${path}`, init as never);

@@ -54,82 +54,78 @@ export async function discoverCluster(kc: KubeConfig, opts: { signal?: AbortSign
 type ApiResourceList = { resources: { name: string; kind: string; namespaced: boolean; verbs: string[] }[] };
 
 async function discoverWith(kc: KubeConfig, server: string, version: ClusterView['version'], signal?: AbortSignal): Promise<ClusterView> {
-  const lists = new Map<string, ApiResourceList['resources']>();
-  const unavailable = new Map<string, string>();
   // The nodes are read while the API groups are: on a 5,000-node cluster their pages take longest.
   // If discovery fails first, the read is stopped rather than left retrying behind the error.
   const stop = new AbortController();
   const nodesRead = rawList<V1Node>(kc, '/api/v1/nodes', {}, { signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal });
   nodesRead.catch(() => undefined); // awaited below; an early failure is not unhandled meanwhile
   try {
-    return await discoverGroups(kc, server, version, signal, lists, unavailable, nodesRead);
+    const lists = new Map<string, ApiResourceList['resources']>();
+    const unavailable = new Map<string, string>();
+    const core = (await rawRequest(kc, 'GET', '/api/v1', undefined, { signal })) as ApiResourceList;
+    lists.set('v1', core.resources);
+    const groups = (await rawRequest(kc, 'GET', '/apis', undefined, { signal })) as { groups: { versions: { groupVersion: string }[] }[] };
+    const gvs = groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion));
+    await Promise.all(
+      gvs.map(async (gv) => {
+        try {
+          const r = (await rawRequest(kc, 'GET', `/apis/${gv}`, undefined, { signal, retryForMs: 5_000 })) as ApiResourceList;
+          lists.set(gv, r.resources);
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 404) return; // removed between the two requests
+          if (e instanceof ApiError && e.status !== 403) return void unavailable.set(gv, `${e.status} ${e.reason}`); // served but broken: not absent
+          if (e instanceof TransportError) return void unavailable.set(gv, e.why);
+          // /apis answered, so kaic may read discovery: one group version refusing is its server's
+          // doing (an aggregated API whose authentication is not ready), served but broken. Never "absent".
+          if (e instanceof ApiError && e.status === 403) return void unavailable.set(gv, `403 from its server: ${e.reason}`);
+          throw e;
+        }
+      }),
+    );
+    // In discovery's order (each group's preferred version first), not the order the answers came in.
+    const ordered = new Map([...(lists.has('v1') ? [['v1', lists.get('v1')!] as const] : []), ...gvs.filter((gv) => lists.has(gv)).map((gv) => [gv, lists.get(gv)!] as const)]);
+    const resources = new ResourceIndex(ordered);
+    const nodes = (await nodesRead).items;
+    const simulated = nodes.length > 0 && nodes.every(isSimulatedNode);
+    const cache = new Map<string, Promise<unknown[]>>();
+    return {
+      kc,
+      server,
+      version,
+      nodes,
+      resources,
+      unavailable,
+      simulated,
+      list<T>(t: ResourceType): Promise<T[]> {
+        const path = collectionPath(t);
+        if (!cache.has(path)) {
+          const p = rawList<T>(kc, path, {}, { signal }).then((l) => l.items as unknown[]);
+          p.catch(() => cache.delete(path));
+          cache.set(path, p);
+        }
+        return cache.get(path)! as Promise<T[]>;
+      },
+      async scan<T, R>(t: ResourceType, pick: (item: T) => R | undefined, opts: { namespace?: string; signal?: AbortSignal } = {}): Promise<R[]> {
+        const out: R[] = [];
+        await rawPages<T>(
+          kc,
+          collectionPath(t, opts.namespace),
+          {},
+          { signal: opts.signal ?? signal },
+          (page) => {
+            for (const o of page) {
+              const r = pick(o);
+              if (r !== undefined) out.push(r);
+            }
+          },
+          () => (out.length = 0),
+        );
+        return out;
+      },
+    };
   } finally {
     stop.abort();
   }
-}
-
-async function discoverGroups(kc: KubeConfig, server: string, version: ClusterView['version'], signal: AbortSignal | undefined, lists: Map<string, ApiResourceList['resources']>, unavailable: Map<string, string>, nodesRead: Promise<{ items: V1Node[] }>): Promise<ClusterView> {
-  const core = (await rawRequest(kc, 'GET', '/api/v1', undefined, { signal })) as ApiResourceList;
-  lists.set('v1', core.resources);
-  const groups = (await rawRequest(kc, 'GET', '/apis', undefined, { signal })) as { groups: { versions: { groupVersion: string }[] }[] };
-  const gvs = groups.groups.flatMap((g) => g.versions.map((v) => v.groupVersion));
-  await Promise.all(
-    gvs.map(async (gv) => {
-      try {
-        const r = (await rawRequest(kc, 'GET', `/apis/${gv}`, undefined, { signal, retryForMs: 5_000 })) as ApiResourceList;
-        lists.set(gv, r.resources);
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 404) return; // removed between the two requests
-        if (e instanceof ApiError && e.status !== 403) return void unavailable.set(gv, `${e.status} ${e.reason}`); // served but broken: not absent
-        if (e instanceof TransportError) return void unavailable.set(gv, e.why);
-        // /apis answered, so kaic may read discovery: one group version refusing is its server's
-        // doing (an aggregated API whose authentication is not ready), served but broken. Never "absent".
-        if (e instanceof ApiError && e.status === 403) return void unavailable.set(gv, `403 from its server: ${e.reason}`);
-        throw e;
-      }
-    }),
-  );
-  // In discovery's order (each group's preferred version first), not the order the answers came in.
-  const ordered = new Map([...(lists.has('v1') ? [['v1', lists.get('v1')!] as const] : []), ...gvs.filter((gv) => lists.has(gv)).map((gv) => [gv, lists.get(gv)!] as const)]);
-  const resources = new ResourceIndex(ordered);
-  const nodes = (await nodesRead).items;
-  const simulated = nodes.length > 0 && nodes.every(isSimulatedNode);
-  const cache = new Map<string, Promise<unknown[]>>();
-  return {
-    kc,
-    server,
-    version,
-    nodes,
-    resources,
-    unavailable,
-    simulated,
-    list<T>(t: ResourceType): Promise<T[]> {
-      const path = collectionPath(t);
-      if (!cache.has(path)) {
-        const p = rawList<T>(kc, path, {}, { signal }).then((l) => l.items as unknown[]);
-        p.catch(() => cache.delete(path));
-        cache.set(path, p);
-      }
-      return cache.get(path)! as Promise<T[]>;
-    },
-    async scan<T, R>(t: ResourceType, pick: (item: T) => R | undefined, opts: { namespace?: string; signal?: AbortSignal } = {}): Promise<R[]> {
-      const out: R[] = [];
-      await rawPages<T>(
-        kc,
-        collectionPath(t, opts.namespace),
-        {},
-        { signal: opts.signal ?? signal },
-        (page) => {
-          for (const o of page) {
-            const r = pick(o);
-            if (r !== undefined) out.push(r);
-          }
-        },
-        () => (out.length = 0),
-      );
-      return out;
-    },
-  };
 }
 
 export { splitApiVersion };
