@@ -12,6 +12,7 @@ import {
   karpenterEmptyDelay,
   karpenterKeepsNodes,
   karpenterTaints,
+  nodeClaimOf,
   KARPENTER_POOL_LABEL,
   KARPENTER_VERSIONS,
   leaving,
@@ -354,7 +355,7 @@ class Run {
     refused ??= failed?.message;
     if (!refused) return c.notRun('no-verdict', `${TRIGGER} was bound to the new node ${name}, but the scheduler's refusal of it was never seen (neither on the watch nor as a FailedScheduling event), so nothing shows it could not fit before`, 'run again');
     // Whose node is it? The autoscaler's own record ties it to the trigger; else no other demand may exist.
-    const attributed = await this.attribution(name, events);
+    const attributed = await this.attribution(node, events);
     if (!attributed.ok) return c.notRun('control-failed', attributed.detail, 'run when no other workload waits for accelerators');
     this.added = idOf(node);
     const scheduledAt = serverTime(podScheduled(bound.value)?.lastTransitionTime);
@@ -371,15 +372,18 @@ class Run {
    * TriggeredScaleUp event on the trigger. Without such a record, no other pod may have been waiting
    * for the accelerator, nor be on the node.
    */
-  private async attribution(node: string, events: readonly Event[]): Promise<{ ok: true; text: string } | { ok: false; detail: string }> {
+  private async attribution(found: V1Node, events: readonly Event[]): Promise<{ ok: true; text: string } | { ok: false; detail: string }> {
     const { s, env } = this;
+    const node = found.metadata!.name!;
     let record: string | undefined;
     if (env.choice.kind === 'karpenter') {
       const claims = await s.list({ apiVersion: env.choice.karpenter!.apiVersion, kind: 'NodeClaim', namespace: '' });
-      const claim = claims.find((x) => (x.status as { nodeName?: string } | undefined)?.nodeName === node);
+      const claim = nodeClaimOf(claims, found);
       if (!claim) return { ok: false, detail: `${node} has no NodeClaim: Karpenter did not launch it` };
       if (serverTime(claim.metadata?.creationTimestamp) < Math.floor(this.trigger!.created / 1000) * 1000) return { ok: false, detail: `${node} comes from NodeClaim ${claim.metadata!.name}, created ${claim.metadata?.creationTimestamp}, before the trigger: Karpenter launched it for something else` };
-      const nominated = events.find((e) => e.reason === 'Nominated' && (e.message ?? '').includes(`nodeclaim/${claim.metadata!.name}`));
+      // "Pod should schedule on: nodeclaim/X[, node/Y]": the name whole, not a prefix of another.
+      const names = (m: string | undefined) => (m ?? '').split(/[\s,:]+/);
+      const nominated = events.find((e) => e.reason === 'Nominated' && names(e.message).includes(`nodeclaim/${claim.metadata!.name}`));
       record = nominated ? `Karpenter launched it as NodeClaim ${claim.metadata!.name} after the trigger and nominated the trigger to it ("${nominated.message}")` : undefined;
       if (!record) s.log(`NodeClaim ${claim.metadata!.name} was created after the trigger, but no Nominated event names it`);
     } else if (env.choice.kind === 'cluster-autoscaler') {
@@ -463,7 +467,8 @@ class Run {
   }
 
   private inBaseline(n: V1Node): boolean {
-    return this.baseline.some((b) => b.uid === n.metadata?.uid || b.name === n.metadata?.name);
+    // By uid: a new node may take the name of one that went (providers reuse host names).
+    return this.baseline.some((b) => b.uid === n.metadata?.uid);
   }
 
   /** Events about one object (a pod of kaic's namespace, a node, a NodePool), oldest first. */
@@ -481,7 +486,7 @@ class Run {
       const claims = await s.list({ apiVersion, kind: 'NodeClaim', namespace: '', labelSelector: `${KARPENTER_POOL_LABEL}=${nodePool}` });
       s.evidence('nodepool.json', JSON.stringify({ spec: np?.spec, status: np?.status }, null, 2));
       // Every NodeClaim seen during the run, as last seen (the added one is gone after ScaleDown).
-      for (const x of claims) this.claims.set(x.metadata!.name!, { name: x.metadata?.name, created: x.metadata?.creationTimestamp, deleting: x.metadata?.deletionTimestamp, node: (x.status as { nodeName?: string } | undefined)?.nodeName, conditions: (x.status as { conditions?: unknown } | undefined)?.conditions, seenAt: new Date().toISOString() });
+      for (const x of claims) this.claims.set(x.metadata!.name!, { name: x.metadata?.name, created: x.metadata?.creationTimestamp, deleting: x.metadata?.deletionTimestamp, node: (x.status as { nodeName?: string } | undefined)?.nodeName, providerID: (x.status as { providerID?: string } | undefined)?.providerID, conditions: (x.status as { conditions?: unknown } | undefined)?.conditions, seenAt: new Date().toISOString() });
       s.evidence('nodeclaims.json', JSON.stringify([...this.claims.values()], null, 2));
     }
     if (env.choice.kind === 'cluster-autoscaler') {

@@ -1,6 +1,7 @@
 import { CoreV1Api, ResourceV1Api, type KubeConfig, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { nodeBinaries, nodeConfig, readVersions } from '../../localcluster/local-cluster.js';
@@ -58,6 +59,19 @@ const succeeded = (p: V1Pod) => {
   if (p.status?.phase === 'Failed') throw new Error(`pod ${p.metadata?.name} failed: ${JSON.stringify(p.status?.containerStatuses?.[0]?.state)}`);
   return p.status?.phase === 'Succeeded';
 };
+/** One GET on a connection of its own: the body, or what went wrong (status or error) in words. */
+const getOnce = (url: string) =>
+  new Promise<string>((resolve) => {
+    const req = get(url, { agent: false, timeout: 2_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode} ${body}`.trim()));
+      res.on('error', (e) => resolve(e.message));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 2s')));
+    req.on('error', (e) => resolve(e.message));
+  });
 const ready = (p: V1Pod) => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Starts a long-running pod and returns once its log matches (the pod keeps its claims while it runs). */
@@ -113,11 +127,13 @@ test('a ClusterIP Service is reachable from another pod and from the host', asyn
   const ip = svc.spec!.clusterIP!;
   await podIn(ns, 'web', 'be Ready', ready);
 
-  // From the host: kube-proxy's OUTPUT rules send the ClusterIP to the pod.
+  // From the host: kube-proxy's OUTPUT rules send the ClusterIP to the pod. Each try is a new
+  // connection: one made before kube-proxy wrote its rules goes wherever the host routes the address
+  // (here, a network proxy that answers 404), and a kept-alive one would stay there.
   let body = '';
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
-    body = await fetch(`http://${ip}/hostname`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text(), (e: Error) => e.message);
+    body = await getOnce(`http://${ip}/hostname`);
     if (body === 'web') break;
     await new Promise((r) => setTimeout(r, 300));
   }

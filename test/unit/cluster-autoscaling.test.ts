@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ClusterFacts, DiscoverContext, KObject, TypeRef } from '../../src/checks/api.js';
 import clusterAutoscaling from '../../src/checks/cluster-autoscaling.js';
 import { DEFAULT_IMAGES } from '../../src/checks/images.js';
-import { clusterAutoscalerEmptyDelay, clusterAutoscalers, isLifecycleTaint, karpenterEmptyDelay, karpenterKeepsNodes, leaving, nodePoolCarries, parseGoDuration, POOL_PATTERN } from '../../src/checks/profiles/autoscalers.js';
+import { clusterAutoscalerEmptyDelay, clusterAutoscalers, isLifecycleTaint, karpenterEmptyDelay, karpenterKeepsNodes, leaving, nodeClaimOf, nodePoolCarries, parseGoDuration, POOL_PATTERN } from '../../src/checks/profiles/autoscalers.js';
 import { PROFILES, profileFromFlag, type AcceleratorProfile } from '../../src/checks/profiles/accelerators.js';
 import { resolveSettings } from '../../src/checks/settings.js';
 import { withScan } from '../helpers.js';
@@ -85,6 +85,23 @@ test("nodes on their way out are not a baseline, and their taints are never tole
   assert.equal(leaving({ metadata: { name: 'n' }, spec: { taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }] } }), undefined);
   assert.equal(leaving({ metadata: { name: 'n' }, spec: { taints: [{ key: 'ToBeDeletedByClusterAutoscaler', value: '1733', effect: 'NoSchedule' }] } }), 'tainted ToBeDeletedByClusterAutoscaler');
   assert.equal(leaving({ metadata: { name: 'n', deletionTimestamp: new Date() } }), 'being deleted');
+});
+
+test("a node's NodeClaim is found by provider ID or owner before Karpenter writes status.nodeName (the trigger can be bound first)", () => {
+  const claim = (name: string, status: Record<string, string>): KObject => ({ apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', metadata: { name, uid: `uid-${name}` }, status });
+  const launched = claim('gpu-a', { providerID: 'kwok://kwok-gpu-a' }); // registered on the node, not yet in its status
+  const other = claim('gpu-b', { providerID: 'kwok://kwok-gpu-b', nodeName: 'kwok-gpu-b' });
+  const n = { metadata: { name: 'kwok-gpu-a' }, spec: { providerID: 'kwok://kwok-gpu-a' } };
+  assert.equal(nodeClaimOf([other, launched], n)?.metadata?.name, 'gpu-a');
+  assert.equal(nodeClaimOf([other, claim('gpu-c', {})], { metadata: { name: 'x', ownerReferences: [{ apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', name: 'gpu-c', uid: 'uid-gpu-c' }] } })?.metadata?.name, 'gpu-c');
+  assert.equal(nodeClaimOf([other], { metadata: { name: 'kwok-gpu-b' } })?.metadata?.name, 'gpu-b');
+  // A leftover claim naming a reused node name loses to the claim with the node's provider ID, and a
+  // claim with another provider ID is never the node's by name alone.
+  const stale = claim('gpu-old', { providerID: 'kwok://old', nodeName: 'kwok-gpu-a' });
+  assert.equal(nodeClaimOf([stale, launched], n)?.metadata?.name, 'gpu-a');
+  assert.equal(nodeClaimOf([stale], n), undefined);
+  // Neither an empty provider ID nor a claim with no node yet belongs to a node without either.
+  assert.equal(nodeClaimOf([claim('gpu-d', {}), other], { metadata: { name: 'y' }, spec: {} }), undefined);
 });
 
 test("empty-node delays: Karpenter's consolidateAfter (Never keeps nodes); the Cluster Autoscaler's two delays, whichever is longer, 10 minutes by default", () => {

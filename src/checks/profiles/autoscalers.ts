@@ -143,6 +143,23 @@ export function karpenterEmptyDelay(p: KObject): { ms: number; source: string } 
   return ms === undefined ? undefined : { ms, source: `NodePool ${p.metadata?.name}: consolidateAfter ${after}` };
 }
 
+/**
+ * The NodeClaim a node was launched for. Karpenter ties them by provider ID, which a claim has from
+ * its launch, and writes an owner reference to the claim on the node when it registers it. The
+ * claim's status.nodeName comes last, after Karpenter has untainted the node, so a pod can be bound
+ * there before it says so; the name is a fallback only for a claim that has no other provider ID
+ * (a node name may be reused, a provider ID is not).
+ */
+export function nodeClaimOf(claims: readonly KObject[], node: V1Node): KObject | undefined {
+  const providerID = node.spec?.providerID;
+  const owners = new Set((node.metadata?.ownerReferences ?? []).filter((r) => r.kind === 'NodeClaim').map((r) => r.uid));
+  const status = (c: KObject) => (c.status ?? {}) as { nodeName?: string; providerID?: string };
+  return (
+    claims.find((c) => (!!providerID && status(c).providerID === providerID) || (!!c.metadata?.uid && owners.has(c.metadata.uid))) ??
+    claims.find((c) => !!status(c).nodeName && status(c).nodeName === node.metadata?.name && (!status(c).providerID || !providerID || status(c).providerID === providerID))
+  );
+}
+
 export const karpenterTaints = (p: KObject): Taint[] => poolSpec(p).template?.spec?.taints ?? [];
 
 interface Container {
