@@ -251,7 +251,8 @@ async function openSession(cfg: SessionConfig, check: Check, signal: AbortSignal
       if (container) q.set('container', container);
       if (opts.sinceSeconds) q.set('sinceSeconds', String(Math.max(1, Math.ceil(opts.sinceSeconds))));
       const text = await rawRequest(kc, 'GET', `/api/v1/namespaces/${opts.namespace ?? namespace}/pods/${encodeURIComponent(pod)}/log?${q}`, undefined, { ...req, timeoutMs: 20_000 });
-      return typeof text === 'string' ? text : JSON.stringify(text);
+      // An empty log is an empty body, which the request reads as no answer at all.
+      return text === undefined ? '' : typeof text === 'string' ? text : JSON.stringify(text);
     },
     waitFor: (q, what, done, opts) => clusterWaitFor(kc, target(q), what, done as never, { timeoutMs: opts.timeoutMs, signal, describe: opts.describe as never }),
     async holdsFor(q, what, violation, windowMs) {
