@@ -91,7 +91,7 @@ export default defineCheck({
     const conf = config?.status === 200 && config.body.trimStart().startsWith('{') ? readPromConfig((JSON.parse(config.body) as { data?: { yaml?: string } }).data?.yaml ?? '') : undefined;
     const user = await s.fixture('scrape', { pod: '', service: 'autoscaled', port: String(PORT), path: METRICS_PATH, run: s.namespace });
     const annotations = user ? {} : { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORT), 'prometheus.io/path': METRICS_PATH };
-    const main: Record<string, unknown> = { name: 'server', image: s.images.probe, command: workloadScript(s.namespace), ports: [{ name: 'http', containerPort: PORT }], volumeMounts: [{ name: 'w', mountPath: '/w' }] };
+    const main: Record<string, unknown> = { name: 'server', image: s.images.probe, command: workloadScript(s.namespace), ports: [{ name: 'http', containerPort: PORT }], volumeMounts: [{ name: 'w', mountPath: '/w' }], readinessProbe: { httpGet: { path: METRICS_PATH, port: PORT }, periodSeconds: 1 } };
     const spec: Record<string, unknown> = { tolerations: env.tolerations, affinity: onNodes([node]), restartPolicy: 'Always', automountServiceAccountToken: false, volumes: [{ name: 'w', emptyDir: {} }], containers: [main] };
     if (env.resource) main.resources = { limits: { [env.resource]: '1' } };
     else {
@@ -168,6 +168,8 @@ export default defineCheck({
     const setLoad = async (v: number): Promise<string | undefined> => {
       for (const p of await podsNow()) {
         if (p.status?.phase !== 'Running' || p.metadata?.deletionTimestamp) continue;
+        // A pod that is not serving yet starts at 0: asking it now would be refused by the proxy.
+        if (v === 0 && !p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) continue;
         const a = await s.http({ kind: 'pod', name: p.metadata!.name!, port: PORT }, `/cgi-bin/load?${v}`, { timeoutMs: 10_000 });
         if (a.status !== 200 || !a.body.includes(`load ${v}`)) return `${p.metadata!.name}: HTTP ${a.status} ${a.body.slice(0, 120)}`;
       }

@@ -35,7 +35,7 @@ test('Karpenter grows its empty GPU pool by one node for a pod that fits nowhere
   const r = await runSuite({ checklist: await checklist('v1.37'), kubeconfig, only: ['gang_scheduling', 'cluster_autoscaling', 'robust_controller'], settings: { 'gang.window': '8s', 'autoscaler.stableWindow': '15s' } });
   for (const c of r.checks) assert.equal(c.verdict, 'PASS', `${c.id}: ${JSON.stringify(c.cases.map((x) => [x.name, x.outcome]))}`);
   const up = caseOf(r, 'ScaleUp');
-  assert.match(text(up), /^kaic-autoscale-trigger \(1 nvidia\.com\/gpu\) was refused by the scheduler \(0\/\d+ nodes are available: .*\), then bound on (kwok-\S+), a node of karpenter\.sh\/nodepool=gpu created .* after the trigger \(uid [-0-9a-f]+, not among the 0 baseline node\(s\)\), Ready=true, 8 nvidia\.com\/gpu allocatable/);
+  assert.match(text(up), /^kaic-autoscale-trigger \(1 nvidia\.com\/gpu\) was refused by the scheduler \(0\/\d+ nodes are available: .*\), then bound on (kwok-\S+), a node of karpenter\.sh\/nodepool=gpu created .* after the trigger \(uid [-0-9a-f]+, not among the 0 baseline node\(s\)\), Ready=(true|false), 8 nvidia\.com\/gpu allocatable/);
   const added = /bound on (kwok-\S+),/.exec(text(up))![1]!;
   assert.match(text(caseOf(r, 'ScaleDown')), new RegExp(`^${added} \\(uid [-0-9a-f]+\\) was removed \\d+\\.\\ds after kaic-autoscale-trigger was deleted`));
   assert.match(text(caseOf(r, 'BaselineHeld')), /^the pool stayed at its 0 baseline node\(s\) for 15s: none added, none removed/);

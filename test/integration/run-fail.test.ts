@@ -88,7 +88,10 @@ test('a scheduler without gang support never passes gang_scheduling: not with fr
     const alloc = { cpu: '3920m', memory: '15Gi', pods: '110' };
     await rawRequest(kc, 'POST', '/api/v1/nodes', { metadata: { name: n, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': n, type: 'kwok' } }, status: { capacity: alloc, allocatable: alloc } });
   }
-  await new Promise((res) => setTimeout(res, 3000)); // kwok marks the new nodes Ready
+  // kwok marks the new nodes Ready: wait for it rather than a fixed time (a busy machine is slower).
+  const readyMilli = async () => ((await rawRequest(kc, 'GET', '/api/v1/nodes')) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items.filter((n) => n.metadata.name.startsWith('kaic-milli-') && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  for (let i = 0; i < 120 && (await readyMilli()) < 2; i++) await new Promise((res) => setTimeout(res, 500));
+  assert.equal(await readyMilli(), 2, 'kwok marked both millicore nodes Ready');
   const milli = await runSuite({ checklist: await checklist(), kubeconfig, only: ['gang_scheduling'], settings, accelerator: 'dra:none.kaic.dev' });
   assert.deepEqual(verdicts(milli), { gang_scheduling: 'FAIL' }, JSON.stringify(milli.checks[0]!.cases.map((c) => [c.name, c.outcome, c.log])));
   assert.match(milli.checks[0]!.cases[0]!.log.join('\n'), /kaic-milli-0=3920m/);
