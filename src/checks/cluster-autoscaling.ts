@@ -486,7 +486,10 @@ class Run {
       const claims = await s.list({ apiVersion, kind: 'NodeClaim', namespace: '', labelSelector: `${KARPENTER_POOL_LABEL}=${nodePool}` });
       s.evidence('nodepool.json', JSON.stringify({ spec: np?.spec, status: np?.status }, null, 2));
       // Every NodeClaim seen during the run, as last seen (the added one is gone after ScaleDown).
-      for (const x of claims) this.claims.set(x.metadata!.name!, { name: x.metadata?.name, created: x.metadata?.creationTimestamp, deleting: x.metadata?.deletionTimestamp, node: (x.status as { nodeName?: string } | undefined)?.nodeName, providerID: (x.status as { providerID?: string } | undefined)?.providerID, conditions: (x.status as { conditions?: unknown } | undefined)?.conditions, seenAt: new Date().toISOString() });
+      for (const x of claims) {
+        const st = (x.status ?? {}) as { nodeName?: string; providerID?: string; conditions?: unknown };
+        this.claims.set(x.metadata!.name!, { name: x.metadata?.name, created: x.metadata?.creationTimestamp, deleting: x.metadata?.deletionTimestamp, node: st.nodeName, providerID: st.providerID, conditions: st.conditions, seenAt: new Date().toISOString() });
+      }
       s.evidence('nodeclaims.json', JSON.stringify([...this.claims.values()], null, 2));
     }
     if (env.choice.kind === 'cluster-autoscaler') {

@@ -3,7 +3,7 @@ import { defineCheck, type CheckScope, type KObject } from './api.js';
 import { LOAD, METRICS_PATH, PORT, workloadScript } from './support/inference-probe.js';
 import { deviceRequest, findDraPath } from './support/dra.js';
 import { isReadyNode, nodeName } from './support/nodes.js';
-import { onNodes, restrictedPod } from './support/pods.js';
+import { isServingPod, onNodes, restrictedPod } from './support/pods.js';
 import { findPrometheus, promApi, promDuration, promTarget, readPromConfig } from './support/prometheus.js';
 import { usedOnNode } from './support/capacity.js';
 import { parseQuantity } from './support/quantity.js';
@@ -169,7 +169,7 @@ export default defineCheck({
       for (const p of await podsNow()) {
         if (p.status?.phase !== 'Running' || p.metadata?.deletionTimestamp) continue;
         // A pod that is not serving yet starts at 0: asking it now would be refused by the proxy.
-        if (v === 0 && !p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) continue;
+        if (v === 0 && !isServingPod(p)) continue;
         const a = await s.http({ kind: 'pod', name: p.metadata!.name!, port: PORT }, `/cgi-bin/load?${v}`, { timeoutMs: 10_000 });
         if (a.status !== 200 || !a.body.includes(`load ${v}`)) return `${p.metadata!.name}: HTTP ${a.status} ${a.body.slice(0, 120)}`;
       }

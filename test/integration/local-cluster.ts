@@ -1,10 +1,10 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import { existsSync, readdirSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
 import { waitFor } from '../../src/cluster/wait.js';
 import { CLUSTER_NAME, down, isHealthy, nodeBinaries, paths, up } from '../../localcluster/local-cluster.js';
-import { iptablesRules, readOwner, stopNode } from '../../localcluster/real-node.js';
+import { iptablesRules, readOwner, REAL_NODE_LABEL, REAL_NODE_TAINT, stopNode } from '../../localcluster/real-node.js';
 
 let shared: Promise<KubeConfig> | undefined;
 
@@ -15,6 +15,19 @@ let shared: Promise<KubeConfig> | undefined;
 export function localCluster(): Promise<KubeConfig> {
   shared ??= up({ log: (s) => process.stderr.write(`cluster: ${s}\n`) }).then((r) => loadKubeConfig({ kubeconfig: r.kubeconfig }));
   return shared;
+}
+
+/** A pod pinned to the real node by its label and taint, never pulling. */
+export function onRealNode(spec: Partial<V1PodSpec> & Pick<V1PodSpec, 'containers'>): V1PodSpec {
+  return {
+    nodeSelector: { [REAL_NODE_LABEL]: 'true' },
+    tolerations: [{ ...REAL_NODE_TAINT, operator: 'Equal' }],
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    terminationGracePeriodSeconds: 1,
+    ...spec,
+    containers: spec.containers.map((c) => ({ imagePullPolicy: 'Never', ...c })),
+  };
 }
 
 /** A namespace for one test, deleted (and awaited) when the test ends. */

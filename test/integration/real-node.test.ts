@@ -1,12 +1,12 @@
 import { CoreV1Api, ResourceV1Api, type KubeConfig, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { nodeBinaries, nodeConfig, readVersions } from '../../localcluster/local-cluster.js';
+import { directRequest } from '../../src/run/cluster-session.js';
 import { DEVICE_PLUGIN_DEVICES, DEVICE_PLUGIN_RESOURCE, DRA_EXAMPLE_DEVICES, DRA_EXAMPLE_DRIVER, imageRefs, NODE_PATHS, nodeFootprint, REAL_NODE_NAME, REAL_NODE_TAINT, setTwin } from '../../localcluster/real-node.js';
-import { realNodeCluster, testNamespace, type RealNodeCluster } from './local-cluster.js';
+import { onRealNode, realNodeCluster, testNamespace, type RealNodeCluster } from './local-cluster.js';
 
 // Every test here runs containers on the real node: the kubelet, containerd, CNI, kube-proxy,
 // CoreDNS and both device plugin paths are the real ones (issue 9).
@@ -23,19 +23,6 @@ before(async () => {
   core = kc.makeApiClient(CoreV1Api);
 });
 after(() => cluster?.release());
-
-/** A pod pinned to the real node by its label and taint, never pulling. */
-function onRealNode(spec: Partial<V1PodSpec> & Pick<V1PodSpec, 'containers'>): V1PodSpec {
-  return {
-    nodeSelector: { 'kaic.dev/real-node': 'true' },
-    tolerations: [{ ...REAL_NODE_TAINT, operator: 'Equal' }],
-    restartPolicy: 'Never',
-    automountServiceAccountToken: false,
-    terminationGracePeriodSeconds: 1,
-    ...spec,
-    containers: spec.containers.map((c) => ({ imagePullPolicy: 'Never', ...c })),
-  };
-}
 
 /** Polls until `probe` returns a value; a timeout names what was awaited and the last state seen. */
 async function poll<T>(what: string, probe: () => Promise<T | undefined>, describe: () => string, timeoutMs: number): Promise<T> {
@@ -59,19 +46,6 @@ const succeeded = (p: V1Pod) => {
   if (p.status?.phase === 'Failed') throw new Error(`pod ${p.metadata?.name} failed: ${JSON.stringify(p.status?.containerStatuses?.[0]?.state)}`);
   return p.status?.phase === 'Succeeded';
 };
-/** One GET on a connection of its own: the body, or what went wrong (status or error) in words. */
-const getOnce = (url: string) =>
-  new Promise<string>((resolve) => {
-    const req = get(url, { agent: false, timeout: 2_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(res.statusCode === 200 ? body : `HTTP ${res.statusCode} ${body}`.trim()));
-      res.on('error', (e) => resolve(e.message));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer in 2s')));
-    req.on('error', (e) => resolve(e.message));
-  });
 const ready = (p: V1Pod) => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Starts a long-running pod and returns once its log matches (the pod keeps its claims while it runs). */
@@ -133,7 +107,8 @@ test('a ClusterIP Service is reachable from another pod and from the host', asyn
   let body = '';
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
-    body = await getOnce(`http://${ip}/hostname`);
+    const a = await directRequest(`http://${ip}/hostname`, new AbortController().signal, { timeoutMs: 2_000 });
+    body = a.status === 200 ? a.body : `HTTP ${a.status} ${a.error ?? a.body}`.trim();
     if (body === 'web') break;
     await new Promise((r) => setTimeout(r, 300));
   }

@@ -1,7 +1,9 @@
+import type { V1Node } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rawRequest } from '../../src/cluster/api.js';
 import { loadKubeConfig } from '../../src/cluster/connect.js';
+import { isReady } from '../../src/cluster/view.js';
 import { paths } from '../../localcluster/local-cluster.js';
 import { runSuite } from '../../src/run/suite.js';
 import { localCluster } from './local-cluster.js';
@@ -89,7 +91,7 @@ test('a scheduler without gang support never passes gang_scheduling: not with fr
     await rawRequest(kc, 'POST', '/api/v1/nodes', { metadata: { name: n, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'kubernetes.io/hostname': n, type: 'kwok' } }, status: { capacity: alloc, allocatable: alloc } });
   }
   // kwok marks the new nodes Ready: wait for it rather than a fixed time (a busy machine is slower).
-  const readyMilli = async () => ((await rawRequest(kc, 'GET', '/api/v1/nodes')) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items.filter((n) => n.metadata.name.startsWith('kaic-milli-') && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  const readyMilli = async () => ((await rawRequest(kc, 'GET', '/api/v1/nodes')) as { items: V1Node[] }).items.filter((n) => n.metadata?.name?.startsWith('kaic-milli-') && isReady(n)).length;
   for (let i = 0; i < 120 && (await readyMilli()) < 2; i++) await new Promise((res) => setTimeout(res, 500));
   assert.equal(await readyMilli(), 2, 'kwok marked both millicore nodes Ready');
   const milli = await runSuite({ checklist: await checklist(), kubeconfig, only: ['gang_scheduling'], settings, accelerator: 'dra:none.kaic.dev' });

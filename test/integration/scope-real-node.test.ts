@@ -3,9 +3,8 @@ import { after, before, test } from 'node:test';
 import { defineCheck, type Check } from '../../src/checks/api.js';
 import { restrictedPod } from '../../src/checks/support/pods.js';
 import { paths } from '../../localcluster/local-cluster.js';
-import { REAL_NODE_TAINT } from '../../localcluster/real-node.js';
 import { runSuite } from '../../src/run/suite.js';
-import { realNodeCluster, type RealNodeCluster } from './local-cluster.js';
+import { onRealNode, realNodeCluster, type RealNodeCluster } from './local-cluster.js';
 import { checklist, leftovers } from './run-helpers.js';
 
 // The scope's pod logs against a real kubelet: what a container has printed so far, read while it
@@ -17,19 +16,6 @@ before(async () => {
   cluster = await realNodeCluster();
 });
 after(() => cluster?.release());
-
-const onRealNode = (name: string, script: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name },
-  spec: restrictedPod({
-    nodeSelector: { 'kaic.dev/real-node': 'true' },
-    tolerations: [{ ...REAL_NODE_TAINT, operator: 'Equal' }],
-    restartPolicy: 'Never',
-    terminationGracePeriodSeconds: 1,
-    containers: [{ name: 'main', image: 'registry.k8s.io/e2e-test-images/busybox:1.37.0-1', command: ['sh', '-c', script] }],
-  }),
-});
 
 const probe = defineCheck({
   id: 'ai_service_metrics',
@@ -43,7 +29,7 @@ const probe = defineCheck({
   discover: async () => ({ ready: true, env: {}, found: { scope: 'logs' } }),
   async prove(_env, s) {
     const read = async (name: string, script: string) => {
-      await s.apply(onRealNode(name, script));
+      await s.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: restrictedPod({ ...onRealNode({ containers: [] }), containers: [{ name: 'main', image: s.images.probe, command: ['sh', '-c', script] }] }) });
       const up = await s.waitForPods([name], 'Running', 60_000);
       if (!up.ok) throw new Error(`${name} never ran: ${up.message}`);
       return s.logs(name, 'main');
